@@ -1,0 +1,47 @@
+package sdk
+
+import (
+	"os"
+
+	hclog "github.com/hashicorp/go-hclog"
+	plugin "github.com/hashicorp/go-plugin"
+)
+
+// Handshake is the go-plugin handshake of scanfw plugins. The cookie only
+// stops a plugin from being run by hand by mistake; it is not security.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  ProtocolVersion,
+	MagicCookieKey:   "SCANFW_PLUGIN",
+	MagicCookieValue: "7f1c0e6a-scanfw-plugin",
+}
+
+// Logger returns the logger a plugin should use. It writes hclog JSON to
+// stderr, which the core reads and re-emits under the plugin's name.
+func Logger(name string) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{
+		Name:       name,
+		Level:      hclog.Trace, // the core's logger decides what is shown
+		Output:     os.Stderr,
+		JSONFormat: true,
+	})
+}
+
+// Serve runs impl as a plugin process and returns when the core is done with
+// it. impl must implement one of ProbeType, Output, ServiceMatcher or
+// OSDetector. A plugin's main is one line: sdk.Serve(myplugin.New()).
+func Serve(impl Plugin) {
+	ServeVersion(ProtocolVersion, impl)
+}
+
+// ServeVersion serves impl under another protocol version than this SDK's.
+// It exists so that version negotiation can be tested; plugins use Serve.
+func ServeVersion(version int, impl Plugin) {
+	hs := Handshake
+	hs.ProtocolVersion = uint(version)
+	plugin.Serve(&plugin.ServeConfig{
+		HandshakeConfig:  hs,
+		VersionedPlugins: map[int]plugin.PluginSet{version: {pluginName: &grpcPlugin{impl: impl}}},
+		GRPCServer:       plugin.DefaultGRPCServer,
+		Logger:           Logger("plugin"),
+	})
+}
