@@ -1,0 +1,11 @@
+// Package data embeds the project's own data files so the scanner works
+// without anything installed on disk.
+package data
+
+import _ "embed"
+
+// Services is scanfw-services, port names and open frequencies in the
+// nmap-services format (see README.md for how it is made).
+//
+//go:embed scanfw-services
+var Services []byte
