@@ -1,56 +1,33 @@
 package ports
 
-import "fmt"
+import "github.com/scanfw/scanfw/sdk"
 
-// Proto is the transport a port number belongs to. IP is the pseudo
-// protocol of an IP protocol scan (-sO), whose "ports" are protocol numbers
-// 0-255.
-type Proto uint8
+// Proto is the transport a port number belongs to: the SDK's own type, so
+// port lists pass to plugins and outputs without conversion. IP is the
+// pseudo protocol of an IP protocol scan (-sO), whose "ports" are protocol
+// numbers 0-255. The zero value is invalid so a forgotten field is caught
+// rather than silently meaning TCP.
+type Proto = sdk.Proto
 
-// The protocols Nmap keeps port lists for. The zero value is invalid so a
-// forgotten field is caught rather than silently meaning TCP.
+// The protocols Nmap keeps port lists for.
 const (
-	TCP Proto = iota + 1
-	UDP
-	SCTP
-	IP
+	TCP  = sdk.ProtoTCP
+	UDP  = sdk.ProtoUDP
+	SCTP = sdk.ProtoSCTP
+	IP   = sdk.ProtoIP
 )
 
 // Protos lists every valid Proto in Nmap's output order.
 var Protos = [...]Proto{TCP, UDP, SCTP, IP}
 
-// String returns the lower-case name used in nmap-services and XML output.
-func (p Proto) String() string {
-	switch p {
-	case TCP:
-		return "tcp"
-	case UDP:
-		return "udp"
-	case SCTP:
-		return "sctp"
-	case IP:
-		return "ip"
-	}
-	return fmt.Sprintf("proto(%d)", uint8(p))
-}
-
-// ParseProto accepts the names String returns.
+// ParseProto accepts the names Proto.String returns.
 func ParseProto(s string) (Proto, bool) {
-	switch s {
-	case "tcp":
-		return TCP, true
-	case "udp":
-		return UDP, true
-	case "sctp":
-		return SCTP, true
-	case "ip":
-		return IP, true
-	}
-	return 0, false
+	p := sdk.ParseProto(s)
+	return p, p != 0
 }
 
 // maxPort is the largest number a port of p may have.
-func (p Proto) maxPort() int {
+func maxPort(p Proto) int {
 	if p == IP {
 		return 255
 	}
@@ -58,7 +35,7 @@ func (p Proto) maxPort() int {
 }
 
 // prefix is the letter of the -p prefix selecting p (T:, U:, S:, P:).
-func (p Proto) prefix() string {
+func prefix(p Proto) string {
 	switch p {
 	case TCP:
 		return "T"

@@ -137,7 +137,7 @@ func (r *resolver) resolveAll(spec *Spec, scanned []Proto) ([5]*bitset, []string
 		}
 		for _, it := range spec.items {
 			if it.proto == p {
-				warn = append(warn, fmt.Sprintf("your ports include %q but you have not specified %s", p.prefix()+":", scanWord(p)))
+				warn = append(warn, fmt.Sprintf("your ports include %q but you have not specified %s", prefix(p)+":", scanWord(p)))
 				break
 			}
 		}
@@ -206,11 +206,11 @@ func (r *resolver) resolve(spec *Spec, p Proto, lenient bool) (*bitset, []bool, 
 		}
 		hi := it.hi
 		if hi < 0 {
-			hi = p.maxPort()
+			hi = maxPort(p)
 		}
-		if hi > p.maxPort() {
+		if hi > maxPort(p) {
 			if lenient {
-				hi = p.maxPort()
+				hi = maxPort(p)
 			} else {
 				return nil, nil, &SpecError{Spec: spec.text, Col: it.col, Msg: fmt.Sprintf("protocol numbers must be 0-255, got %d", hi)}
 			}
