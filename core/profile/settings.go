@@ -98,8 +98,9 @@ func rangePtr(m map[string]hcl.Range, key string, fallback hcl.Range) *hcl.Range
 // be a plausible typo.
 func suggest(name string, candidates []string) string {
 	slices.Sort(candidates) // deterministic on ties
-	// Longer names tolerate a few more slips ("max-retry" for "max-retries").
-	best, bestDist := "", 3+len(name)/8
+	// Allow about one slip per three characters: "max-retry" finds
+	// "max-retries", but "foo" does not find "oA".
+	best, bestDist := "", max(1, len(name)/3)+1
 	for _, c := range candidates {
 		d := levenshtein.Distance(name, c, nil)
 		// On a tie the longer shared prefix wins: "max-retry" is closer to
