@@ -210,7 +210,9 @@ pasv_max_port=40100
 			}
 			return writeFiles(map[string]string{filepath.Join(d, "exim.conf"): fmt.Sprintf(`primary_hostname = svc.%[4]s
 daemon_smtp_ports = 25
-local_interfaces = <; 0.0.0.0 ; ::
+keep_environment =
+host_lookup =
+rfc1413_hosts =
 spool_directory = %[1]s/spool
 log_file_path = %[1]s/log/%%slog
 pid_file_path = %[1]s/exim.pid

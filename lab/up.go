@@ -204,6 +204,9 @@ func (u *upper) host(ctx context.Context, h *Host) error {
 	if err := u.newNS(ctx, h.NS); err != nil {
 		return err
 	}
+	if err := confineEgress(ctx, h.NS); err != nil {
+		return err
+	}
 	if h == WAN {
 		if err := u.wanLink(ctx, h); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
 	"strings"
 
@@ -20,20 +21,32 @@ func Nmap(ctx context.Context, args []string, targets ...string) (*Run, error) {
 }
 
 // Scan runs any scanner with an Nmap-compatible command line (nmap, scanfw) with
-// args, `-oX -` and targets, after lab.Guard accepts every target, and parses the
-// XML it prints.
+// args, `-oX FILE` and targets, after lab.Guard accepts every target, and parses
+// the XML it wrote. A file rather than `-oX -` keeps the scanner's other output
+// (warnings on stdout) out of the XML.
 func Scan(ctx context.Context, bin string, args []string, targets ...string) (*Run, error) {
 	if err := lab.Guard(targets...); err != nil {
 		return nil, err
 	}
-	full := append(append(append([]string(nil), args...), "-oX", "-"), targets...)
-	cmd := exec.CommandContext(ctx, bin, full...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s %s: %w: %s", bin, strings.Join(full, " "), err, strings.TrimSpace(stderr.String()))
+	f, err := os.CreateTemp("", "scanfw-compare-*.xml")
+	if err != nil {
+		return nil, err
 	}
-	run, err := Parse(&stdout)
+	f.Close()
+	defer os.Remove(f.Name())
+	full := append(append(append([]string(nil), args...), "-oX", f.Name()), targets...)
+	cmd := exec.CommandContext(ctx, bin, full...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("%s %s: %w: %s", bin, strings.Join(full, " "), err, strings.TrimSpace(out.String()))
+	}
+	xmlFile, err := os.Open(f.Name())
+	if err != nil {
+		return nil, err
+	}
+	defer xmlFile.Close()
+	run, err := Parse(xmlFile)
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", bin, strings.Join(full, " "), err)
 	}
