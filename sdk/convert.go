@@ -2,7 +2,9 @@ package sdk
 
 import (
 	"net/netip"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	pb "github.com/scanfw/scanfw/sdk/proto/scanfw/v1"
 )
@@ -11,6 +13,17 @@ import (
 // messages. They are the only place that knows both shapes.
 
 func protoName(p Proto) string { return p.String() }
+
+// validUTF8 replaces bytes that are not UTF-8 with '.', as Nmap shows
+// non-printable bytes of service fields. Protobuf strings must be UTF-8, and
+// these fields are often cut out of raw banners; without this one bad byte
+// would fail a whole batch.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return strings.ToValidUTF8(s, ".")
+}
 
 // ParseProto is the inverse of Proto.String.
 func ParseProto(s string) Proto {
@@ -168,10 +181,17 @@ func serviceToProto(s *Service) *pb.Service {
 	if s == nil {
 		return nil
 	}
+	cpe := make([]string, len(s.CPE))
+	for i, c := range s.CPE {
+		cpe[i] = validUTF8(c)
+	}
+	if s.CPE == nil {
+		cpe = nil
+	}
 	return &pb.Service{
-		Name: s.Name, Product: s.Product, Version: s.Version, ExtraInfo: s.ExtraInfo, Hostname: s.Hostname,
-		OsType: s.OSType, DeviceType: s.DeviceType, Tunnel: s.Tunnel, Method: s.Method, Conf: int32(s.Conf),
-		Cpe: s.CPE, Fingerprint: s.Fingerprint,
+		Name: validUTF8(s.Name), Product: validUTF8(s.Product), Version: validUTF8(s.Version), ExtraInfo: validUTF8(s.ExtraInfo),
+		Hostname: validUTF8(s.Hostname), OsType: validUTF8(s.OSType), DeviceType: validUTF8(s.DeviceType), Tunnel: s.Tunnel,
+		Method: s.Method, Conf: int32(s.Conf), Cpe: cpe, Fingerprint: validUTF8(s.Fingerprint),
 	}
 }
 
@@ -212,7 +232,7 @@ func hostToProto(h Host) *pb.HostResult {
 		SrttNs: int64(h.SRTT), RttvarNs: int64(h.RTTVar), TimeoutNs: int64(h.Timeout),
 	}
 	for _, n := range h.Hostnames {
-		out.Hostnames = append(out.Hostnames, &pb.Hostname{Name: n.Name, Type: n.Type})
+		out.Hostnames = append(out.Hostnames, &pb.Hostname{Name: validUTF8(n.Name), Type: n.Type})
 	}
 	out.Ports = make([]*pb.Port, 0, len(h.Ports))
 	for _, p := range h.Ports {

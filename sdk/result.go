@@ -75,7 +75,8 @@ type Port struct {
 	Service   *Service // nil when nothing is known beyond the port number
 }
 
-// Service is what is known about the service on a port. Method is "table"
+// Service is what is known about the service on a port. Its strings cross
+// the plugin boundary as UTF-8: bytes that are not UTF-8 arrive as '.'. Method is "table"
 // when the name only comes from the port-number table, "probed" when a
 // service probe named it.
 type Service struct {
