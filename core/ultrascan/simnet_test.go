@@ -1,0 +1,168 @@
+package ultrascan
+
+import (
+	"container/heap"
+	"math/rand/v2"
+	"testing"
+	"time"
+)
+
+// simHost is a simulated target: open and closed ports answer after delay
+// plus up to jitter, unless the probe or the answer is lost; filtered ports
+// never answer.
+type simHost struct {
+	delay, jitter time.Duration
+	loss          float64 // per direction
+	open          map[uint16]bool
+	filtered      bool // ports that are not open are silent rather than closed
+}
+
+type simReply struct {
+	at   time.Time
+	id   uint64
+	host int
+	port uint16
+}
+
+type replyHeap []simReply
+
+func (h replyHeap) Len() int           { return len(h) }
+func (h replyHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h replyHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *replyHeap) Push(x any)        { *h = append(*h, x.(simReply)) }
+func (h *replyHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+type simResult struct {
+	probes   int
+	perPort  map[[2]int]int // probes per (host, port)
+	answered map[[2]int]bool
+	elapsed  time.Duration
+	engine   *Engine
+	sendTime []time.Time
+}
+
+var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// simulate runs the engine against hosts on a simulated clock. It fails the
+// test if the engine neither finishes nor makes progress.
+func simulate(t *testing.T, cfg Config, hosts []simHost, ports []uint16, seed uint64) simResult {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, seed))
+	e := New(cfg, len(hosts), ports, t0)
+	res := simResult{perPort: map[[2]int]int{}, answered: map[[2]int]bool{}, engine: e}
+	var pending replyHeap
+	now := t0
+	var buf []Probe
+	for step := 0; ; step++ {
+		if step > 10_000_000 {
+			t.Fatalf("no end after %d steps, %v simulated", step, now.Sub(t0))
+		}
+		var wake time.Time
+		buf, wake = e.Next(now, buf[:0])
+		for _, p := range buf {
+			res.probes++
+			res.sendTime = append(res.sendTime, now)
+			res.perPort[[2]int{p.Host, int(p.Port)}]++
+			h := hosts[p.Host]
+			if h.filtered && !h.open[p.Port] {
+				continue
+			}
+			if rng.Float64() < h.loss || rng.Float64() < h.loss {
+				continue
+			}
+			d := h.delay
+			if h.jitter > 0 {
+				d += time.Duration(rng.Int64N(int64(h.jitter)))
+			}
+			heap.Push(&pending, simReply{at: now.Add(d), id: p.ID, host: p.Host, port: p.Port})
+		}
+		e.Expired(now, nil)
+		if e.Done() {
+			break
+		}
+		next := wake
+		if pending.Len() > 0 && (next.IsZero() || pending[0].at.Before(next)) {
+			next = pending[0].at
+		}
+		if next.IsZero() {
+			t.Fatalf("engine not done but gave no wake time at %v", now.Sub(t0))
+		}
+		if next.After(now) {
+			now = next
+		}
+		for pending.Len() > 0 && !pending[0].at.After(now) {
+			r := heap.Pop(&pending).(simReply)
+			res.answered[[2]int{r.host, int(r.port)}] = true
+			e.Reply(now, r.id)
+		}
+	}
+	res.elapsed = now.Sub(t0)
+	return res
+}
+
+func portRange(lo, hi uint16) []uint16 {
+	var out []uint16
+	for p := lo; p <= hi; p++ {
+		out = append(out, p)
+	}
+	return out
+}
+
+func TestSimulatedNetworks(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	ports := portRange(1, 1000)
+	openSet := map[uint16]bool{22: true, 80: true, 443: true, 999: true}
+	tests := []struct {
+		name        string
+		hosts       int
+		host        simHost
+		ports       []uint16
+		maxPerPort  float64       // mean probes per port
+		maxElapsed  time.Duration // simulated
+		minElapsed  time.Duration
+	}{
+		{"one closed host, no loss", 1, simHost{delay: ms, open: openSet}, ports, 1, 500 * ms, 0},
+		{"one filtered host, no loss", 1, simHost{delay: ms, open: openSet, filtered: true}, ports, 2.01, 60 * time.Second, 0},
+		{"one closed host, 20% loss each way", 1, simHost{delay: 5 * ms, jitter: 5 * ms, loss: 0.2, open: openSet}, ports, 2.5, 60 * time.Second, 0},
+		{"256 closed hosts, jitter, 1% loss", 256, simHost{delay: 20 * ms, jitter: 30 * ms, loss: 0.01, open: openSet}, portRange(1, 100), 1.1, 120 * time.Second, 0},
+		{"256 closed hosts, jitter, no loss", 256, simHost{delay: 20 * ms, jitter: 30 * ms, open: openSet}, portRange(1, 100), 1, 8 * time.Second, 0},
+		{"2000 filtered hosts", 2000, simHost{delay: 10 * ms, jitter: 10 * ms, open: map[uint16]bool{80: true}, filtered: true}, append([]uint16{80}, portRange(1, 9)...), 2.01, 120 * time.Second, 0},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hosts := make([]simHost, tc.hosts)
+			for h := range hosts {
+				hosts[h] = tc.host
+			}
+			res := simulate(t, DefaultConfig(), hosts, tc.ports, uint64(i+1))
+			for h := range hosts {
+				for _, p := range tc.ports {
+					if tc.host.open[p] && !res.answered[[2]int{h, int(p)}] {
+						t.Errorf("host %d: open port %d never answered", h, p)
+					}
+				}
+				if !res.engine.HostComplete(h) {
+					t.Errorf("host %d not complete", h)
+				}
+			}
+			perPort := float64(res.probes) / float64(tc.hosts*len(tc.ports))
+			t.Logf("%d probes (%.2f per port), %v simulated", res.probes, perPort, res.elapsed)
+			if perPort > tc.maxPerPort {
+				t.Errorf("%.2f probes per port, want at most %.2f", perPort, tc.maxPerPort)
+			}
+			if res.elapsed > tc.maxElapsed {
+				t.Errorf("took %v simulated, want at most %v", res.elapsed, tc.maxElapsed)
+			}
+			if len(res.engine.out) != 0 {
+				t.Errorf("%d probe records left after the scan", len(res.engine.out))
+			}
+		})
+	}
+}
