@@ -119,13 +119,13 @@ func TestSimulatedNetworks(t *testing.T) {
 	ports := portRange(1, 1000)
 	openSet := map[uint16]bool{22: true, 80: true, 443: true, 999: true}
 	tests := []struct {
-		name        string
-		hosts       int
-		host        simHost
-		ports       []uint16
-		maxPerPort  float64       // mean probes per port
-		maxElapsed  time.Duration // simulated
-		minElapsed  time.Duration
+		name       string
+		hosts      int
+		host       simHost
+		ports      []uint16
+		maxPerPort float64       // mean probes per port
+		maxElapsed time.Duration // simulated
+		minElapsed time.Duration
 	}{
 		{"one closed host, no loss", 1, simHost{delay: ms, open: openSet}, ports, 1, 500 * ms, 0},
 		{"one filtered host, no loss", 1, simHost{delay: ms, open: openSet, filtered: true}, ports, 2.01, 60 * time.Second, 0},
