@@ -114,10 +114,28 @@ func newLab(t *testing.T) *lab {
 	return l
 }
 
+// syncBuffer lets a test read output while the process still writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
 // proc is a process started in a namespace; it is stopped by PID.
 type proc struct {
 	cmd            *exec.Cmd
-	stdout, stderr bytes.Buffer
+	stdout, stderr syncBuffer
 	waited         chan error
 }
 
@@ -318,10 +336,11 @@ func TestRelayNetns(t *testing.T) {
 			{"a->b", l.ns1, l.ns2, "198.18.250.2:7100", 0.03},
 			{"b->a", l.ns2, l.ns1, "198.18.250.1:7100", 0.10},
 		} {
-			listen := strings.Replace(c.dst, ":", ":", 1)
-			s := l.start(t, c.to, bins.tool, "sink", "-addr", listen, "-idle", "1s", "-max", "30s")
-			for !strings.Contains(s.stderr.String(), "ready") {
-				time.Sleep(10 * time.Millisecond)
+			s := l.start(t, c.to, bins.tool, "sink", "-addr", c.dst, "-idle", "1s", "-max", "30s")
+			for start := time.Now(); !strings.Contains(s.stderr.String(), "ready"); time.Sleep(10 * time.Millisecond) {
+				if time.Since(start) > 5*time.Second {
+					t.Fatalf("sink in %s did not start: %s", c.to, s.stderr.String())
+				}
 			}
 			// ARP must not be lost mid-run: resolve it first with a few datagrams.
 			l.run(t, c.from, bins.tool, "send", "-to", c.dst, "-n", "20", "-every", "20ms")
