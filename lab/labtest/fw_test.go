@@ -10,6 +10,16 @@ import (
 	"github.com/scanfw/scanfw/lab/compare"
 )
 
+// mustAddr parses a lab address.
+func mustAddr(t *testing.T, s string) netip.Addr {
+	t.Helper()
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // assertStates checks every port of h that technique t has a fact for against a
 // scan result of address a, and that the scan saw nothing else.
 func assertStates(t *testing.T, h *lab.Host, tech lab.Technique, proto string, a netip.Addr, run *compare.Run) {
