@@ -3,6 +3,8 @@ package labtest
 import (
 	"context"
 	"net/netip"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -175,5 +177,32 @@ func TestGuardWithLab(t *testing.T) {
 		if err := lab.Guard(target); err == nil {
 			t.Errorf("Guard(%s) accepted a target outside the lab", target)
 		}
+	}
+}
+
+// TestSetICMPRateLimit: a test can lift the kernel's ICMP error limit in one host's
+// namespace and put it back.
+func TestSetICMPRateLimit(t *testing.T) {
+	ctx := context.Background()
+	read := func() string {
+		out, err := exec.Command("ip", "netns", "exec", lab.FW.NS, "sysctl", "-n", "net.ipv4.icmp_ratelimit", "net.ipv6.icmp.ratelimit").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(strings.Fields(string(out)), " ")
+	}
+	before := read()
+	t.Cleanup(func() { _ = lab.SetICMPRateLimit(ctx, lab.FW, 1000) })
+	if err := lab.SetICMPRateLimit(ctx, lab.FW, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != "0 0" {
+		t.Errorf("after setting 0: %q (before %q)", got, before)
+	}
+	if err := lab.SetICMPRateLimit(ctx, lab.FW, 1000); err != nil {
+		t.Fatal(err)
+	}
+	if got := read(); got != "1000 1000" {
+		t.Errorf("after setting 1000: %q", got)
 	}
 }
