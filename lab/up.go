@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -235,7 +237,35 @@ func (u *upper) host(ctx context.Context, h *Host) error {
 		if err != nil {
 			return err
 		}
-		return waitListening(ctx, pid, ports, nil)
+		if err := waitListening(ctx, pid, ports, nil); err != nil {
+			return err
+		}
+		if h == WAN && len(ports) > 0 {
+			// Listening inside proves nothing about the relay in between.
+			return waitReachable(ctx, netip.AddrPortFrom(h.V4, ports[0]))
+		}
+		return nil
+	}
+}
+
+// waitReachable returns once a TCP connect from the root namespace to ap succeeds
+// (the wan host's link crosses the relay, which may lose the first SYNs), or
+// fails after 15 s.
+func waitReachable(ctx context.Context, ap netip.AddrPort) error {
+	deadline := time.Now().Add(15 * time.Second)
+	var d net.Dialer
+	for {
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		c, err := d.DialContext(cctx, "tcp", ap.String())
+		cancel()
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return fmt.Errorf("%s unreachable from the root namespace: %w", ap, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
