@@ -83,6 +83,7 @@ func TestGoldenAgainstNmap(t *testing.T) {
 		{"user hostname", []string{"-sT", "-Pn", "-n", "-p", few, "localhost"}},
 		{"ipv6", []string{"-6", "-sT", "-Pn", "-n", "-p", few6, "::1"}},
 		{"ping scan", []string{"-sn", "-n", "127.0.0.1"}},
+		{"two hosts", []string{"-sT", "-Pn", "-n", "-p", few, "127.0.0.1", "127.0.0.2"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
