@@ -161,6 +161,11 @@ type ScanStart struct {
 	// Display options that change the layout of human-readable formats.
 	Reason   bool
 	OpenOnly bool
+	// ServiceScan says version detection (-sV) runs, which changes the
+	// SERVICE and VERSION columns of human-readable formats.
+	ServiceScan bool
+	// DataDir is where data files were read from ("" for built-in data).
+	DataDir string
 }
 
 // ScanEnd closes a scan. Exit is "success" or "error"; an interrupted or

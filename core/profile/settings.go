@@ -129,8 +129,28 @@ func Suggest(name string, candidates []string) string {
 // WriteDiagnostics prints diags the way Terraform does: file:line:col, the
 // source line and the highlighted range. files should come from the Loader
 // that produced the diagnostics (Loader.Files).
+//
+// Each diagnostic starts with a "file:line:col: severity: summary" line,
+// the form editors and grep understand, followed by Terraform's block with
+// the source line and the highlighted range.
 func WriteDiagnostics(w io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File) error {
-	return hcl.NewDiagnosticTextWriter(w, files, 78, false).WriteDiagnostics(diags)
+	tw := hcl.NewDiagnosticTextWriter(w, files, 78, false)
+	for _, d := range diags {
+		if d.Subject != nil {
+			sev := "error"
+			if d.Severity == hcl.DiagWarning {
+				sev = "warning"
+			}
+			s := d.Subject
+			if _, err := fmt.Fprintf(w, "%s:%d:%d: %s: %s\n", s.Filename, s.Start.Line, s.Start.Column, sev, d.Summary); err != nil {
+				return err
+			}
+		}
+		if err := tw.WriteDiagnostic(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // WriteDiagnostics prints diags with snippets from the files l has read.

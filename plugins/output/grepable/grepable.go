@@ -69,7 +69,7 @@ func (w *Writer) Start(_ context.Context, _ sdk.OutputDest, scan sdk.ScanStart) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.scan = scan
-	w.serviceScan = nmaptext.ServiceScan(scan)
+	w.serviceScan = scan.ServiceScan
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s %s scan initiated %s as: %s\n", nmaptext.Scanner(scan), scan.Version, nmaptext.Ctime(scan.Start), scan.Args)
 	if scan.Verbose > 0 {

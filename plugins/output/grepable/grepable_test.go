@@ -112,7 +112,7 @@ func TestConstructed(t *testing.T) {
 		{"down host hidden", sdk.ScanStart{ScanInfo: syn}, []sdk.Host{down}, ""},
 		{"down host with -v", sdk.ScanStart{ScanInfo: syn, Verbose: 1}, []sdk.Host{down},
 			"# Ports scanned: TCP(200;1-200) UDP(0;) SCTP(0;) PROTOCOLS(0;)\nHost: 198.18.0.99 ()\tStatus: Down\n"},
-		{"slashes and tabs stay inside fields", sdk.ScanStart{ScanInfo: syn, Args: "nmap -sSV"}, []sdk.Host{{
+		{"slashes and tabs stay inside fields", sdk.ScanStart{ScanInfo: syn, Args: "nmap -sSV", ServiceScan: true}, []sdk.Host{{
 			Addr: addr, Status: sdk.HostStatus{State: "up"}, Hostnames: []sdk.Hostname{{Name: "evil\tname", Type: "PTR"}},
 			Ports: []sdk.Port{
 				{Proto: sdk.ProtoTCP, Number: 443, State: sdk.StateOpen, Service: &sdk.Service{Name: "http", Tunnel: "ssl", Product: "a/b", Version: "1\t2", Method: "probed", Conf: 10}},

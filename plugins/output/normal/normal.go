@@ -74,7 +74,7 @@ func (w *Writer) Start(_ context.Context, dest sdk.OutputDest, scan sdk.ScanStar
 	defer w.mu.Unlock()
 	w.stdout = dest.Path == "-"
 	w.scan = scan
-	w.serviceScan = nmaptext.ServiceScan(scan)
+	w.serviceScan = scan.ServiceScan
 	name := nmaptext.Scanner(scan)
 	if w.stdout {
 		return fmt.Appendf(nil, "Starting %s %s ( %s ) at %s\n", name, scan.Version, nmaptext.ProjectURL, nmaptext.Clock(scan.Start)), nil

@@ -201,7 +201,7 @@ func TestConstructed(t *testing.T) {
 		},
 		{
 			name:  "names, mac, versions and service info",
-			start: sdk.ScanStart{ScanInfo: connect, Args: "nmap -sV"},
+			start: sdk.ScanStart{ScanInfo: connect, Args: "nmap -sV", ServiceScan: true},
 			hosts: []sdk.Host{{
 				Addr: netip.MustParseAddr("2001:db8::5"), MAC: "02:00:00:00:00:05", MACVendor: "",
 				Hostnames: []sdk.Hostname{{Name: "gw.example", Type: "PTR"}, {Name: "gw", Type: "user"}},

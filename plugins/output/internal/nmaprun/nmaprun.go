@@ -219,14 +219,15 @@ func Parse(b []byte) (sdk.ScanStart, []sdk.Host, sdk.ScanEnd, error) {
 		return false
 	}
 	start := sdk.ScanStart{
-		Scanner:   "scanfw",
-		Version:   r.Version,
-		Args:      r.Args,
-		Start:     time.Unix(r.Start, 0),
-		Verbose:   r.Verbose.Level,
-		Debugging: r.Debugging.Level,
-		Reason:    has("--reason"),
-		OpenOnly:  has("--open"),
+		Scanner:     "scanfw",
+		Version:     r.Version,
+		Args:        r.Args,
+		Start:       time.Unix(r.Start, 0),
+		Verbose:     r.Verbose.Level,
+		Debugging:   r.Debugging.Level,
+		Reason:      has("--reason"),
+		OpenOnly:    has("--open"),
+		ServiceScan: serviceScanArgs(r.Args),
 	}
 	for _, si := range r.ScanInfo {
 		p, err := proto(si.Protocol)
@@ -348,4 +349,18 @@ func Mask(s string) string {
 		s = m.re.ReplaceAllString(s, m.with)
 	}
 	return s
+}
+
+// serviceScanArgs reports whether Nmap's command line ran service
+// detection (-sV or -A), which Nmap's XML does not record otherwise.
+func serviceScanArgs(args string) bool {
+	for _, a := range strings.Fields(args) {
+		if a == "-A" || a == "--version-all" || a == "--version-light" || strings.HasPrefix(a, "--version-intensity") {
+			return true
+		}
+		if strings.HasPrefix(a, "-s") && !strings.HasPrefix(a, "--") && strings.Contains(a[2:], "V") {
+			return true
+		}
+	}
+	return false
 }

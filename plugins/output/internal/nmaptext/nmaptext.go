@@ -148,21 +148,6 @@ func HostShown(s sdk.ScanStart, h sdk.Host) bool {
 	return true
 }
 
-// ServiceScan reports whether the scan ran service detection (-sV or -A).
-// sdk.ScanStart does not say so yet, so the command line is read instead;
-// the wording of normal output (the VERSION column, "http?") depends on it.
-func ServiceScan(s sdk.ScanStart) bool {
-	for _, a := range strings.Fields(s.Args) {
-		if a == "-A" || a == "--version-all" || a == "--version-light" || strings.HasPrefix(a, "--version-intensity") {
-			return true
-		}
-		if strings.HasPrefix(a, "-s") && !strings.HasPrefix(a, "--") && strings.Contains(a[2:], "V") {
-			return true
-		}
-	}
-	return false
-}
-
 // maxVersionLen is the longest version string Nmap prints before cutting
 // it with "...".
 const maxVersionLen = 160

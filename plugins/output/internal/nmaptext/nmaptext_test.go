@@ -32,27 +32,6 @@ func TestLatency(t *testing.T) {
 	}
 }
 
-func TestServiceScan(t *testing.T) {
-	cases := []struct {
-		args string
-		want bool
-	}{
-		{"nmap -sV 127.0.0.1", true},
-		{"nmap -sSV 127.0.0.1", true},
-		{"nmap -A 127.0.0.1", true},
-		{"nmap -sS --version-intensity 9", true},
-		{"nmap -sS -sT 127.0.0.1", false},
-		{"nmap --script-args V=1", false},
-	}
-	for _, c := range cases {
-		t.Run(c.args, func(t *testing.T) {
-			if got := ServiceScan(sdk.ScanStart{Args: c.args}); got != c.want {
-				t.Errorf("ServiceScan(%q) = %v, want %v", c.args, got, c.want)
-			}
-		})
-	}
-}
-
 func TestVersionTruncation(t *testing.T) {
 	long := strings.Repeat("x", 200)
 	got := Version(&sdk.Service{Product: long})

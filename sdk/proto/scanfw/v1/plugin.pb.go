@@ -2237,6 +2237,8 @@ type ScanStart struct {
 	Debugging     int32                  `protobuf:"varint,7,opt,name=debugging,proto3" json:"debugging,omitempty"`
 	Reason        bool                   `protobuf:"varint,8,opt,name=reason,proto3" json:"reason,omitempty"`
 	OpenOnly      bool                   `protobuf:"varint,9,opt,name=open_only,json=openOnly,proto3" json:"open_only,omitempty"`
+	ServiceScan   bool                   `protobuf:"varint,10,opt,name=service_scan,json=serviceScan,proto3" json:"service_scan,omitempty"` // version detection (-sV) runs in this scan
+	DataDir       string                 `protobuf:"bytes,11,opt,name=data_dir,json=dataDir,proto3" json:"data_dir,omitempty"`              // where data files were read from, if any
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2332,6 +2334,20 @@ func (x *ScanStart) GetOpenOnly() bool {
 		return x.OpenOnly
 	}
 	return false
+}
+
+func (x *ScanStart) GetServiceScan() bool {
+	if x != nil {
+		return x.ServiceScan
+	}
+	return false
+}
+
+func (x *ScanStart) GetDataDir() string {
+	if x != nil {
+		return x.DataDir
+	}
+	return ""
 }
 
 type ScanInfo struct {
@@ -3265,7 +3281,7 @@ const file_scanfw_v1_plugin_proto_rawDesc = "" +
 	"\vOutputStart\x12(\n" +
 	"\x04scan\x18\x01 \x01(\v2\x14.scanfw.v1.ScanStartR\x04scan\x12 \n" +
 	"\vdestination\x18\x02 \x01(\tR\vdestination\x12\x16\n" +
-	"\x06append\x18\x03 \x01(\bR\x06append\"\x9a\x02\n" +
+	"\x06append\x18\x03 \x01(\bR\x06append\"\xd8\x02\n" +
 	"\tScanStart\x12\x18\n" +
 	"\ascanner\x18\x01 \x01(\tR\ascanner\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
@@ -3275,7 +3291,10 @@ const file_scanfw_v1_plugin_proto_rawDesc = "" +
 	"\averbose\x18\x06 \x01(\x05R\averbose\x12\x1c\n" +
 	"\tdebugging\x18\a \x01(\x05R\tdebugging\x12\x16\n" +
 	"\x06reason\x18\b \x01(\bR\x06reason\x12\x1b\n" +
-	"\topen_only\x18\t \x01(\bR\bopenOnly\"y\n" +
+	"\topen_only\x18\t \x01(\bR\bopenOnly\x12!\n" +
+	"\fservice_scan\x18\n" +
+	" \x01(\bR\vserviceScan\x12\x19\n" +
+	"\bdata_dir\x18\v \x01(\tR\adataDir\"y\n" +
 	"\bScanInfo\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x1a\n" +
 	"\bprotocol\x18\x02 \x01(\tR\bprotocol\x12!\n" +

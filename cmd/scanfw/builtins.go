@@ -1,0 +1,31 @@
+package main
+
+import (
+	"github.com/scanfw/scanfw/plugins/output/grepable"
+	"github.com/scanfw/scanfw/plugins/output/normal"
+	"github.com/scanfw/scanfw/plugins/output/xml"
+	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
+	"github.com/scanfw/scanfw/sdk"
+)
+
+// builtins is the order-as-data list of the plugins shipped inside the
+// binary. Each runs in its own process (`scanfw plugin serve ID`); this list
+// is the only place the binary links plugins, and the core never does.
+var builtins = []struct {
+	id  string
+	new func() sdk.Plugin
+}{
+	{tcpconnect.ID, func() sdk.Plugin { return tcpconnect.New() }},
+	{"output.normal", func() sdk.Plugin { return normal.New() }},
+	{"output.xml", func() sdk.Plugin { return xml.New() }},
+	{"output.grepable", func() sdk.Plugin { return grepable.New() }},
+}
+
+func builtin(id string) func() sdk.Plugin {
+	for _, b := range builtins {
+		if b.id == id {
+			return b.new
+		}
+	}
+	return nil
+}
