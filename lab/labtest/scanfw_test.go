@@ -2,11 +2,9 @@ package labtest
 
 import (
 	"context"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,33 +12,18 @@ import (
 	"github.com/scanfw/scanfw/lab/compare"
 )
 
-var scanfwBin struct {
-	once sync.Once
-	path string
-	err  string
-}
-
-// buildScanfw builds ./cmd/scanfw once per test binary; the comparison tests skip
-// only when it does not build (it is written alongside the lab).
+// buildScanfw builds ./cmd/scanfw into the test's temporary directory (the build
+// cache makes a rebuild cheap); the comparison tests skip only when it does not
+// build (it is written alongside the lab).
 func buildScanfw(t *testing.T) string {
 	t.Helper()
-	scanfwBin.once.Do(func() {
-		dir, err := os.MkdirTemp("", "scanfw-labtest-")
-		if err != nil {
-			scanfwBin.err = err.Error()
-			return
-		}
-		scanfwBin.path = filepath.Join(dir, "scanfw")
-		cmd := exec.Command("go", "build", "-o", scanfwBin.path, "./cmd/scanfw")
-		cmd.Dir = "../.." // the module root, from lab/labtest
-		if out, err := cmd.CombinedOutput(); err != nil {
-			scanfwBin.err = strings.TrimSpace(string(out))
-		}
-	})
-	if scanfwBin.err != "" {
-		t.Skipf("./cmd/scanfw does not build, nothing to compare: %s", scanfwBin.err)
+	bin := filepath.Join(t.TempDir(), "scanfw")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/scanfw")
+	cmd.Dir = "../.." // the module root, from lab/labtest
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("./cmd/scanfw does not build, nothing to compare: %s", strings.TrimSpace(string(out)))
 	}
-	return scanfwBin.path
+	return bin
 }
 
 // TestScanfwConnectMatchesNmap scans each lab host with scanfw -sT and with Debian's
@@ -48,7 +31,6 @@ func buildScanfw(t *testing.T) string {
 // port and to match the description.
 func TestScanfwConnectMatchesNmap(t *testing.T) {
 	bin := buildScanfw(t)
-	defer os.RemoveAll(filepath.Dir(bin))
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	type target struct {
