@@ -9,3 +9,10 @@ import _ "embed"
 //
 //go:embed scanfw-services
 var Services []byte
+
+// ServiceProbes is scanfw-service-probes, the project's own service and
+// version probes in the nmap-service-probes format. cmd/scanfw hands it to
+// the service.nmapdb plugin as nmapdb.Options{Builtin: data.ServiceProbes}.
+//
+//go:embed scanfw-service-probes
+var ServiceProbes []byte
