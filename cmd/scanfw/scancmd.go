@@ -144,6 +144,9 @@ func (s *session) close() {
 // that all bad input is reported before a packet leaves.
 func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Host, log hclog.Logger, stdout, stderr io.Writer) (*session, error) {
 	p := inv.Profile
+	if err := refuseUnbuilt(p); err != nil {
+		return nil, err
+	}
 	db, err := loadServices(p, log)
 	if err != nil {
 		return nil, err
@@ -214,7 +217,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		ServiceScan: p.Version.Enabled,
 	}
 	for _, t := range techs {
-		start.ScanInfo = append(start.ScanInfo, sdk.ScanInfo{Type: t.Spec.ScanType, Protocol: t.Spec.Proto, NumServices: len(t.Ports), Services: ports.Ranges(sortedCopy(t.Ports))})
+		start.ScanInfo = append(start.ScanInfo, sdk.ScanInfo{Type: t.Spec.ScanType, Protocol: t.Spec.Proto, NumServices: len(t.Ports), Services: ports.Ranges(t.Ports)})
 	}
 	r := p.Timing.Resolve()
 	for _, w := range r.Warnings {
@@ -237,6 +240,31 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		s.plan.GroupSize = *p.Timing.MaxHostgroup
 	}
 	return s, nil
+}
+
+// refuseUnbuilt rejects what a profile or the flags ask for but this build
+// cannot do yet. Silently ignoring an option would report a scan that did
+// not happen.
+func refuseUnbuilt(p *profile.Profile) error {
+	d := p.Discovery
+	checks := []struct {
+		on   bool
+		what string
+	}{
+		{p.Version.Enabled, "version detection (-sV)"},
+		{d.ListOnly, "list scan (-sL)"},
+		{d.TCPSyn != "" || d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
+			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "host discovery probes (-PS/-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},
+		{p.DNS.Always || len(p.DNS.Servers) > 0 || p.DNS.System, "reverse DNS (-R, --dns-servers, --system-dns)"},
+		{p.Interface != "" || p.SourceAddr != "" || p.SourcePort != nil || p.TTL != nil || p.DataLength != 0,
+			"raw-packet options (-e, -S, -g, --ttl, --data-length)"},
+	}
+	for _, c := range checks {
+		if c.on {
+			return usagef("%s is not supported yet by this build", c.what)
+		}
+	}
+	return nil
 }
 
 // defaultScan is Nmap's choice: a SYN scan with privileges, a connect scan
@@ -271,21 +299,6 @@ func openDest(path string, appendTo bool, stdout io.Writer) (io.Writer, error) {
 	return os.OpenFile(path, flags, 0o644)
 }
 
-func sortedCopy(p []uint16) []uint16 {
-	c := append([]uint16(nil), p...)
-	for i := 1; i < len(c); i++ {
-		for j := i; j > 0 && c[j] < c[j-1]; j-- {
-			c[j], c[j-1] = c[j-1], c[j]
-		}
-	}
-	return c
-}
-
-// loadServices picks the port-name and frequency table. An installed Nmap's
-// nmap-services is used alone when present, so that --top-ports and the
-// default 1000 ports are exactly Nmap's (merging our own file in would move
-// ports that only we list into the ranking); otherwise the project's own
-// file, built into the binary, serves.
 func loadServices(p *profile.Profile, log hclog.Logger) (*services.DB, error) {
 	src := services.Source{Name: "scanfw-services (built in)", Data: data.Services}
 	if !p.NoNmapData {
