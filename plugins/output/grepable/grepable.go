@@ -33,9 +33,8 @@ const Version = "0.1.0"
 
 // Writer renders a scan as Nmap grepable output. Use New.
 type Writer struct {
-	mu          sync.Mutex
-	scan        sdk.ScanStart
-	serviceScan bool
+	mu   sync.Mutex
+	scan sdk.ScanStart
 }
 
 // New returns the grepable output plugin.
@@ -51,17 +50,10 @@ func (w *Writer) Info(context.Context) (sdk.Info, error) {
 	}, nil
 }
 
-// Configure accepts only empty settings.
-func (w *Writer) Configure(_ context.Context, s sdk.Settings) ([]sdk.Diagnostic, error) {
-	var m map[string]any
-	if err := s.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode %s settings: %w", ID, err)
-	}
-	var diags []sdk.Diagnostic
-	for k := range m {
-		diags = append(diags, sdk.Diagnostic{Severity: "error", Summary: "unknown setting", Detail: ID + " has no setting " + k, Attribute: k})
-	}
-	return diags, nil
+// Configure has nothing to do: the plugin declares no settings, and the
+// core refuses a profile block that gives it any.
+func (w *Writer) Configure(context.Context, sdk.Settings) ([]sdk.Diagnostic, error) {
+	return nil, nil
 }
 
 // Start writes the header comment.
@@ -69,7 +61,6 @@ func (w *Writer) Start(_ context.Context, _ sdk.OutputDest, scan sdk.ScanStart) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.scan = scan
-	w.serviceScan = scan.ServiceScan
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s %s scan initiated %s as: %s\n", nmaptext.Scanner(scan), scan.Version, nmaptext.Ctime(scan.Start), scan.Args)
 	if scan.Verbose > 0 {
@@ -121,7 +112,7 @@ func (w *Writer) Host(_ context.Context, h sdk.Host) ([]byte, error) {
 	for i, p := range h.Ports {
 		name := ""
 		if p.Service != nil && p.Service.Name != "" {
-			name = nmaptext.ServiceName(p, w.serviceScan)
+			name = nmaptext.ServiceName(p, w.scan.ServiceScan)
 		}
 		entries[i] = fmt.Sprintf("%d/%s/%s//%s//%s/", p.Number, p.State, p.Proto, slashless(name), slashless(nmaptext.Version(p.Service)))
 	}

@@ -36,10 +36,9 @@ const Version = "0.1.0"
 // Writer renders a scan as Nmap normal output. Use New; one Writer serves one
 // destination for one scan.
 type Writer struct {
-	mu          sync.Mutex
-	stdout      bool
-	scan        sdk.ScanStart
-	serviceScan bool
+	mu     sync.Mutex
+	stdout bool
+	scan   sdk.ScanStart
 }
 
 // New returns the normal output plugin.
@@ -55,17 +54,10 @@ func (w *Writer) Info(context.Context) (sdk.Info, error) {
 	}, nil
 }
 
-// Configure accepts only empty settings.
-func (w *Writer) Configure(_ context.Context, s sdk.Settings) ([]sdk.Diagnostic, error) {
-	var m map[string]any
-	if err := s.Decode(&m); err != nil {
-		return nil, fmt.Errorf("decode %s settings: %w", ID, err)
-	}
-	var diags []sdk.Diagnostic
-	for k := range m {
-		diags = append(diags, sdk.Diagnostic{Severity: "error", Summary: "unknown setting", Detail: ID + " has no setting " + k, Attribute: k})
-	}
-	return diags, nil
+// Configure has nothing to do: the plugin declares no settings, and the
+// core refuses a profile block that gives it any.
+func (w *Writer) Configure(context.Context, sdk.Settings) ([]sdk.Diagnostic, error) {
+	return nil, nil
 }
 
 // Start writes the banner (standard output) or the header comment (a file).
@@ -74,7 +66,6 @@ func (w *Writer) Start(_ context.Context, dest sdk.OutputDest, scan sdk.ScanStar
 	defer w.mu.Unlock()
 	w.stdout = dest.Path == "-"
 	w.scan = scan
-	w.serviceScan = scan.ServiceScan
 	name := nmaptext.Scanner(scan)
 	if w.stdout {
 		return fmt.Appendf(nil, "Starting %s %s ( %s ) at %s\n", name, scan.Version, nmaptext.ProjectURL, nmaptext.Clock(scan.Start)), nil
@@ -102,7 +93,7 @@ func (w *Writer) End(_ context.Context, e sdk.ScanEnd) ([]byte, error) {
 		}
 		return []byte(b.String()), nil
 	}
-	if w.serviceScan {
+	if w.scan.ServiceScan {
 		fmt.Fprintf(&b, "Service detection performed. Please report any incorrect results at %s/issues .\n", nmaptext.ProjectURL)
 	}
 	name := nmaptext.Scanner(w.scan)
@@ -247,7 +238,7 @@ func (w *Writer) rstNote(b *strings.Builder, h sdk.Host) {
 // table writes the port table. Every column is as wide as its widest cell
 // plus one space; the last filled cell of a row ends the line.
 func (w *Writer) table(b *strings.Builder, h sdk.Host) {
-	showVersion := w.serviceScan
+	showVersion := w.scan.ServiceScan
 	for _, p := range h.Ports {
 		showVersion = showVersion || nmaptext.Version(p.Service) != ""
 	}
@@ -268,7 +259,7 @@ func (w *Writer) table(b *strings.Builder, h sdk.Host) {
 		if p.Proto == sdk.ProtoIP {
 			cell = fmt.Sprint(p.Number)
 		}
-		row := []string{cell, p.State.String(), nmaptext.ServiceName(p, w.serviceScan)}
+		row := []string{cell, p.State.String(), nmaptext.ServiceName(p, w.scan.ServiceScan)}
 		if w.scan.Reason {
 			row = append(row, reasonText(p.Reason, p.ReasonTTL))
 		}
