@@ -19,18 +19,11 @@ const relayPkg = "./lab/relay/cmd/scanfw-relay"
 //
 // The relay namespace has no addresses and IPv6 off, so its own kernel adds no
 // traffic; the relay copies Ethernet frames between wra and wrb with WANImpairment.
-// Without the relay's source in the module, the wan host gets a plain veth pair
-// instead (no impairment) and RelayRunning reports false.
 func (u *upper) wanLink(ctx context.Context, h *Host) error {
 	root := RootLink(h)
 	modRoot, haveRelay := relaySource()
 	if !haveRelay {
-		// TODO(issue 3): the relay (lab/relay/cmd/scanfw-relay) is being written
-		// concurrently; until it exists the wan host is not impaired.
-		if err := u.veth(ctx, root, "eth0", h.NS); err != nil {
-			return err
-		}
-		return u.link(ctx, h, root, "eth0")
+		return fmt.Errorf("wan: the relay's source (%s) is not in this module", relayPkg)
 	}
 	if err := u.newNS(ctx, WANRelayNS); err != nil {
 		return err
@@ -52,6 +45,15 @@ func (u *upper) wanLink(ctx context.Context, h *Host) error {
 	if err := u.link(ctx, h, root, "eth0"); err != nil {
 		return err
 	}
+	// The relay moves single frames of at most the MTU. veth would hand it
+	// 64 KiB GSO super-frames, which it drops, so the two ends that send
+	// into it segment in the kernel instead.
+	if err := run(ctx, "ip", "link", "set", "dev", root, "gso_max_segs", "1"); err != nil {
+		return err
+	}
+	if err := run(ctx, "ip", "-n", h.NS, "link", "set", "dev", "eth0", "gso_max_segs", "1"); err != nil {
+		return err
+	}
 	bin := filepath.Join(u.dir, "scanfw-relay")
 	build := exec.CommandContext(ctx, "go", "build", "-o", bin, relayPkg)
 	build.Dir = modRoot
@@ -64,6 +66,8 @@ func (u *upper) wanLink(ctx context.Context, h *Host) error {
 		"-loss-ab", strconv.FormatFloat(imp.LossAB, 'g', -1, 64),
 		"-loss-ba", strconv.FormatFloat(imp.LossBA, 'g', -1, 64),
 		"-seed", strconv.FormatInt(imp.Seed, 10),
+		// 50 ms of a fast scan's probes must fit: about rate x delay frames.
+		"-queue", "65536",
 		"-pidfile", filepath.Join(u.dir, "scanfw-relay.pid"))
 	_, err := u.spawn(WANRelayNS, "relay", cmd)
 	return err
