@@ -14,6 +14,7 @@
 // our names for ports Nmap lacks, but ports only we list can then enter the
 // top 1000; rank with Nmap's file alone to match Nmap's port sets exactly.
 //
-// Entries named "unknown" are stored without a name, as Nmap does: Name
-// returns "" and the caller prints "unknown".
+// Entries named "unknown" keep that name, as Nmap reports it (its XML has
+// <service name="unknown" method="table"> for them), but no port is
+// selected by the name "unknown".
 package services

@@ -18,8 +18,8 @@ import (
 
 // Entry is one line of a services file.
 type Entry struct {
-	// Name is the service name; "" where the file says "unknown", which
-	// Nmap stores as no name (so -p unknown matches nothing).
+	// Name is the service name as the file gives it, "unknown" included
+	// (Nmap reports that name; -p unknown selects nothing).
 	Name  string
 	Port  uint16
 	Proto ports.Proto
@@ -93,9 +93,6 @@ func parseFields(f []string) (Entry, bool, error) {
 		return Entry{}, false, nil
 	}
 	e := Entry{Name: f[0], Port: uint16(port), Proto: proto}
-	if e.Name == "unknown" {
-		e.Name = ""
-	}
 	if len(f) >= 3 {
 		if e.Freq, err = parseFreq(f[2]); err != nil {
 			return Entry{}, false, err
@@ -207,7 +204,8 @@ func LoadSources(srcs ...Source) (*DB, error) {
 	for _, i := range idx {
 		e := db.entry[i]
 		db.ranked[e.Proto] = append(db.ranked[e.Proto], ports.Ranked{Port: e.Port, Freq: e.Freq})
-		if e.Name != "" {
+		// "unknown" is a placeholder, not a name a user selects ports by.
+		if e.Name != "" && e.Name != "unknown" {
 			db.names[e.Name] = append(db.names[e.Name], PortProto{e.Port, e.Proto})
 		}
 	}

@@ -32,7 +32,7 @@ func TestParse(t *testing.T) {
 	want := []services.Entry{
 		{Name: "http", Port: 80, Proto: ports.TCP, Freq: 0.5},
 		{Name: "domain", Port: 53, Proto: ports.UDP, Freq: 0.25},
-		{Name: "", Port: 7, Proto: ports.TCP, Freq: 0.001},
+		{Name: "unknown", Port: 7, Proto: ports.TCP, Freq: 0.001},
 		{Name: "plain", Port: 9, Proto: ports.TCP},
 	}
 	if !slices.Equal(got, want) {
