@@ -15,13 +15,18 @@ var Handshake = plugin.HandshakeConfig{
 	MagicCookieValue: "7f1c0e6a-scanfw-plugin",
 }
 
-// Logger returns the logger a plugin should use. It writes hclog JSON to
-// stderr, which the core reads and re-emits under the plugin's name.
+// processStderr is the plugin process's real standard error, kept before
+// go-plugin's Serve swaps os.Stderr for a pipe that the core discards.
+var processStderr = os.Stderr
+
+// Logger returns the logger a plugin should use. It writes hclog JSON to the
+// process's standard error, which the core reads line by line and re-emits
+// through its own logger under the plugin's name.
 func Logger(name string) hclog.Logger {
 	return hclog.New(&hclog.LoggerOptions{
 		Name:       name,
 		Level:      hclog.Trace, // the core's logger decides what is shown
-		Output:     os.Stderr,
+		Output:     processStderr,
 		JSONFormat: true,
 	})
 }

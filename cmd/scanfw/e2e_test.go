@@ -285,9 +285,13 @@ output "output.lines" {
 `, open[0], plug, sha, lines)), 0o644)
 	}
 	write(sum)
-	r := runScanfw(t, "--profile", prof)
+	r := runScanfw(t, "--profile", prof, "-d")
 	if r.code != 0 {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	// The plugin's own log line reaches the core's log under its name.
+	if !regexp.MustCompile(`\[INFO\] +scanfw\.output\.lines.*: starting`).MatchString(r.stderr) {
+		t.Errorf("the plugin's log line is not in the core's log:\n%s", r.stderr)
 	}
 	got, _ := os.ReadFile(lines)
 	want := fmt.Sprintf("> 127.0.0.1 up %d/tcp\n> end success 1/1\n", open[0])

@@ -98,14 +98,18 @@ func (h *Host) Start(ctx context.Context, src Source) (*Plugin, error) {
 		secure = &plugin.SecureConfig{Checksum: sum, Hash: sha256.New()}
 	}
 	cmd := exec.Command(src.Path, src.Args...)
+	log := h.log.Named(name)
 	gp := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  sdk.Handshake,
 		VersionedPlugins: map[int]plugin.PluginSet{sdk.ProtocolVersion: sdk.PluginSet()},
 		Cmd:              cmd,
 		SecureConfig:     secure,
 		AllowedProtocols: []plugin.Protocol{plugin.ProtocolGRPC},
-		Logger:           h.log.Named(name),
-		StartTimeout:     20 * time.Second,
+		Logger:           log,
+		// What a plugin prints to os.Stderr after Serve (not through its
+		// logger) still reaches the user, as a log line of that plugin.
+		SyncStderr:   log.StandardWriter(&hclog.StandardLoggerOptions{InferLevels: true}),
+		StartTimeout: 20 * time.Second,
 		// Scan credentials in the core's environment are no plugin's business.
 		SkipHostEnv: !src.Builtin,
 	})

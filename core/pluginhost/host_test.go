@@ -71,7 +71,10 @@ func newHost(t *testing.T) *Host {
 
 type testWriter struct{ t *testing.T }
 
-func (w testWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
 
 func TestStartBuiltinSpeaksTheProtocol(t *testing.T) {
 	h := newHost(t)
