@@ -74,7 +74,9 @@ func TestFractionAndETA(t *testing.T) {
 			term.Port(a2, port(1, sdk.StateOpen))
 			sink.Host(ctx, up(a2))
 		}, 20.0 / 40, "0:00:50"},
-		{"a down host counts whole", func() { sink.Host(ctx, sdk.Host{Addr: netip.MustParseAddr("198.18.0.3"), Status: sdk.HostStatus{State: "down"}}) }, 30.0 / 40, "0:00:20"},
+		{"a down host counts whole", func() {
+			sink.Host(ctx, sdk.Host{Addr: netip.MustParseAddr("198.18.0.3"), Status: sdk.HostStatus{State: "down"}})
+		}, 30.0 / 40, "0:00:20"},
 	}
 	for _, s := range steps {
 		c.now = c.now.Add(10 * time.Second)
