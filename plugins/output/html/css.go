@@ -1,18 +1,21 @@
 package html
 
 // css is the page's only style sheet, inline so the page needs nothing
-// else. The body is a flex column so the summary, written last, is shown
-// first; #pending hides itself once the summary exists.
+// else. Each run is a flex column (main.run) so its summary, written last,
+// is shown first; its .pending notice hides itself once the run has a
+// summary. Rules are scoped to the run so a report appended to another
+// (--append-output) shows each run whole, one after the other.
 const css = `
 :root{--fg:#1d2433;--dim:#6b7280;--line:#e3e7ee;--bg:#f6f8fb;--open:#2e7d32;--closed:#8a94a6;--filtered:#e07b00;--openf:#7cb342;--unf:#1e88e5;--closedf:#8d6e63}
 *{box-sizing:border-box}
-body{margin:0 auto;max-width:1200px;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:#fff;display:flex;flex-direction:column;gap:8px}
-body>*{min-width:0}
+body{margin:0 auto;max-width:1200px;padding:24px 32px;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif;color:var(--fg);background:#fff}
+main.run{display:flex;flex-direction:column;gap:8px;margin-bottom:40px}
+main.run>*{min-width:0}
 section{overflow-x:auto}
 header{order:-3;border-bottom:3px solid var(--fg);padding-bottom:8px}
-#pending{order:-2}
-#summary{order:-1}
-body:has(#summary) #pending{display:none}
+.run>.pending{order:-2}
+.run>.summary{order:-1}
+.run:has(>.summary)>.pending{display:none}
 h1{font-size:24px;margin:0 0 4px}
 h2{font-size:17px;margin:18px 0 8px;padding-bottom:4px;border-bottom:1px solid var(--line)}
 .meta{color:var(--dim);margin:2px 0}

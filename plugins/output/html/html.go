@@ -13,11 +13,14 @@
 //     (counts and an inline SVG chart of port states) and the end of the
 //     page.
 //
-// The summary is written last but shown first: the body is a flex column
-// and the summary section has a negative CSS order. The incomplete-report
-// notice hides itself (body:has(#summary)) once the summary exists, so a
-// page cut off by an interrupted scan renders every host it holds and says
-// that it is incomplete, and a finished page does not.
+// The summary is written last but shown first: each run is a flex column
+// (<main class="run">) and its summary section has a negative CSS order. The
+// incomplete-report notice hides itself (.run:has(>.summary)) once the
+// summary exists, so a page cut off by an interrupted scan renders every
+// host it holds and says that it is incomplete, and a finished page does
+// not. With --append-output a second report follows the first in the same
+// file; browsers drop its second <html>/<head>/<body> tags and show the two
+// runs one after the other, each with its own summary.
 //
 // Every string is escaped for HTML; strings from the network (service
 // banners, names) are made valid UTF-8 and their control characters are
@@ -98,7 +101,7 @@ func (w *Writer) Start(_ context.Context, _ sdk.OutputDest, scan sdk.ScanStart) 
 	name := nmaptext.Scanner(scan)
 	fmt.Fprintf(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
 	fmt.Fprintf(&b, "<meta name=\"generator\" content=\"%s %s\">\n", esc(name), esc(scan.Version))
-	fmt.Fprintf(&b, "<title>%s scan report: %s</title>\n<style>%s</style>\n</head>\n<body>\n", esc(name), esc(scan.Args), css)
+	fmt.Fprintf(&b, "<title>%s scan report: %s</title>\n<style>%s</style>\n</head>\n<body>\n<main class=\"run\">\n", esc(name), esc(scan.Args), css)
 	fmt.Fprintf(&b, "<header>\n<h1>%s scan report</h1>\n<p class=\"meta\">%s %s &middot; started %s</p>\n<pre class=\"args\">%s</pre>\n",
 		esc(name), esc(name), esc(scan.Version), esc(stamp(scan.Start)), esc(scan.Args))
 	if len(scan.ScanInfo) > 0 {
@@ -112,8 +115,8 @@ func (w *Writer) Start(_ context.Context, _ sdk.OutputDest, scan sdk.ScanStart) 
 		b.WriteString("</p>\n")
 	}
 	b.WriteString("</header>\n")
-	b.WriteString("<p id=\"pending\" class=\"notice\">This report is incomplete: the scan had not ended when it was written (it is still running, or it was interrupted). It shows the hosts finished so far.</p>\n")
-	b.WriteString("<section id=\"hosts\">\n<h2>Hosts</h2>\n<table class=\"hosts\">\n<thead><tr><th>Address</th><th>Names</th><th>Status</th><th>Ports</th><th>Not shown</th><th>Latency</th></tr></thead>\n")
+	b.WriteString("<p class=\"notice pending\">This report is incomplete: the scan had not ended when it was written (it is still running, or it was interrupted). It shows the hosts finished so far.</p>\n")
+	b.WriteString("<section class=\"hosts\">\n<h2>Hosts</h2>\n<table class=\"hosts\">\n<thead><tr><th>Address</th><th>Names</th><th>Status</th><th>Ports</th><th>Not shown</th><th>Latency</th></tr></thead>\n")
 	return []byte(b.String()), nil
 }
 
@@ -202,12 +205,12 @@ func (w *Writer) End(_ context.Context, e sdk.ScanEnd) ([]byte, error) {
 	b.WriteString("</table>\n</section>\n")
 	w.writeServices(&b)
 	w.writeSummary(&b, e)
-	fmt.Fprintf(&b, "<footer>Written by %s %s.</footer>\n</body>\n</html>\n", esc(nmaptext.Scanner(w.scan)), esc(w.scan.Version))
+	fmt.Fprintf(&b, "<footer>Written by %s %s.</footer>\n</main>\n</body>\n</html>\n", esc(nmaptext.Scanner(w.scan)), esc(w.scan.Version))
 	return []byte(b.String()), nil
 }
 
 func (w *Writer) writeServices(b *strings.Builder) {
-	b.WriteString("<section id=\"services\">\n<h2>Open services</h2>\n")
+	b.WriteString("<section class=\"services\">\n<h2>Open services</h2>\n")
 	if len(w.services) == 0 {
 		b.WriteString("<p class=\"dim\">No open port was found.</p>\n</section>\n")
 		return
@@ -228,7 +231,7 @@ func (w *Writer) writeServices(b *strings.Builder) {
 }
 
 func (w *Writer) writeSummary(b *strings.Builder, e sdk.ScanEnd) {
-	b.WriteString("<section id=\"summary\">\n<h2>Summary</h2>\n")
+	b.WriteString("<section class=\"summary\">\n<h2>Summary</h2>\n")
 	if e.Exit == "error" {
 		fmt.Fprintf(b, "<p class=\"notice\">The scan stopped early: %s. The report shows the hosts finished before.</p>\n", esc(e.ErrorMsg))
 	}

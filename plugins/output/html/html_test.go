@@ -107,13 +107,13 @@ func TestPageContent(t *testing.T) {
 		notContains []string
 	}{
 		{"finished scan", scanStart(), &endOK, 2, []string{
-			`<section id="summary">`, `<span class="big">2</span>hosts up`, `<span class="big">4</span>open ports`,
+			`<section class="summary">`, `<span class="big">2</span>hosts up`, `<span class="big">4</span>open ports`,
 			`<td class="num">80/tcp</td><td>http</td><td>nginx 1.22.1</td><td><span class="count">2</span> 127.0.0.1, 198.18.0.2</td>`,
 			`class="bar open"><title>4 open</title>`, `class="bar closed"><title>1897 closed</title>`, `<title>99 filtered</title>`,
 			"</html>\n",
 		}, []string{"198.18.0.3"}},
 		{"down host with -v", verbose, &endOK, 3, []string{`<span class="status down">down</span>`}, nil},
-		{"interrupted", scanStart(), nil, 2, []string{`id="pending"`}, []string{`id="summary"`, "</html>"}},
+		{"interrupted", scanStart(), nil, 2, []string{`class="notice pending"`}, []string{`class="summary"`, "</html>"}},
 		{"scan ended in an error", scanStart(), &sdk.ScanEnd{Exit: "error", ErrorMsg: "interrupted by signal <interrupt>"}, 2,
 			[]string{"The scan stopped early: interrupted by signal &lt;interrupt&gt;."}, nil},
 	}
@@ -201,17 +201,18 @@ func TestChromiumRendersThePage(t *testing.T) {
 	dir := t.TempDir()
 	cases := []struct {
 		name    string
-		end     *sdk.ScanEnd
+		page    []byte
 		pending bool
 	}{
-		{"finished", &endOK, false},
-		{"interrupted", nil, true},
+		{"finished", render(t, scanStart(), hosts(), &endOK), false},
+		{"interrupted", render(t, scanStart(), hosts(), nil), true},
+		{"two runs appended", append(render(t, scanStart(), hosts()[:1], &endOK), render(t, scanStart(), hosts()[1:], &endOK)...), false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			page := filepath.Join(dir, c.name+".html")
 			shot := filepath.Join(dir, c.name+".png")
-			if err := os.WriteFile(page, render(t, scanStart(), hosts(), c.end), 0o644); err != nil {
+			if err := os.WriteFile(page, c.page, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			runChromium(t, bin, "--screenshot="+shot, "--window-size=1280,2000", "file://"+page)
@@ -289,4 +290,30 @@ func histogram(img image.Image) map[[3]uint8]int {
 		}
 	}
 	return h
+}
+
+// TestChromiumShowsAppendedRunsApart: --append-output puts a second report
+// after the first in one file. Chromium must show two runs side by side in
+// the DOM (not one inside the other), each with its own summary.
+func TestChromiumShowsAppendedRunsApart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a browser")
+	}
+	bin := chromium(t)
+	page := filepath.Join(t.TempDir(), "page.html")
+	os.WriteFile(page, append(render(t, scanStart(), hosts()[:1], &endOK), render(t, scanStart(), hosts()[1:2], &endOK)...), 0o644)
+	dom := string(runChromium(t, bin, "--dump-dom", "file://"+page))
+	first, second := strings.Index(dom, `<main class="run">`), strings.LastIndex(dom, `<main class="run">`)
+	if first < 0 || first == second {
+		t.Fatalf("want two runs in the DOM:\n%.2000s", dom)
+	}
+	if end := strings.Index(dom, "</main>"); end < 0 || end > second {
+		t.Errorf("the second run is inside the first")
+	}
+	if n := strings.Count(dom, `<section class="summary">`); n != 2 {
+		t.Errorf("%d summaries, want 2", n)
+	}
+	if !strings.Contains(dom[:second], "127.0.0.1") || !strings.Contains(dom[second:], "198.18.0.2") || strings.Contains(dom[second:], "127.0.0.1</td>") {
+		t.Errorf("the runs do not hold their own hosts")
+	}
 }
