@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/scanfw/scanfw/plugins/output/grepable"
+	"github.com/scanfw/scanfw/plugins/output/html"
+	jsonout "github.com/scanfw/scanfw/plugins/output/json"
 	"github.com/scanfw/scanfw/plugins/output/normal"
 	"github.com/scanfw/scanfw/plugins/output/xml"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
@@ -19,6 +21,8 @@ var builtins = []struct {
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},
+	{jsonout.ID, func() sdk.Plugin { return jsonout.New() }},
+	{html.ID, func() sdk.Plugin { return html.New() }},
 }
 
 func builtin(id string) func() sdk.Plugin {

@@ -72,6 +72,9 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 	case p.Debugging == 1:
 		level = hclog.Debug
 	}
+	term := newTerminal(inv, stdout, stderr)
+	defer term.Close()
+	stdout, stderr = term.Stdout(), term.Stderr()
 	log := hclog.New(&hclog.LoggerOptions{Name: "scanfw", Output: stderr, Level: level})
 
 	ctx, cancel := context.WithCancelCause(context.Background())
@@ -109,7 +112,10 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 		}
 	}()
 
-	_, err = scan.Run(ctx, s.plan, s.fanout)
+	term.SetScope(scope(s, s.targetExprs))
+	s.plan.Watch = term
+	go term.Run(ctx)
+	_, err = scan.Run(ctx, s.plan, term.Sink(s.fanout))
 	if err != nil {
 		fmt.Fprintf(stderr, "scanfw: scan stopped: %v\n", err)
 		return exitError
@@ -131,6 +137,8 @@ type session struct {
 	plan    scan.Plan
 	fanout  *scan.Fanout
 	closers []io.Closer
+
+	targetExprs []targets.Expr // for the progress line's host count
 }
 
 func (s *session) close() {
@@ -184,12 +192,12 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		techs[i].Ports = list.Get(ports.Proto(techs[i].Spec.Proto))
 	}
 
-	next, err := targetStream(p)
+	next, exprs, err := targetStream(p)
 	if err != nil {
 		return nil, err
 	}
 
-	s := &session{fanout: &scan.Fanout{}}
+	s := &session{fanout: &scan.Fanout{}, targetExprs: exprs}
 	outs := p.Outputs
 	if !writesStdout(outs) {
 		outs = append([]profile.OutputUse{{PluginUse: profile.PluginUse{ID: "output.normal"}, Path: "-"}}, outs...)
@@ -356,15 +364,15 @@ func selectPorts(p *profile.Profile, protos []ports.Proto, db *services.DB) (por
 	return list, nil
 }
 
-func targetStream(p *profile.Profile) (func(context.Context) (targets.Target, error), error) {
+func targetStream(p *profile.Profile) (func(context.Context) (targets.Target, error), []targets.Expr, error) {
 	te, err := targets.ParseList(p.Targets)
 	if err != nil {
-		return nil, usagef("%v", err)
+		return nil, nil, usagef("%v", err)
 	}
 	for _, f := range p.TargetFiles {
 		more, err := targets.ReadListFile(f, os.Stdin)
 		if err != nil {
-			return nil, usagef("-iL: %v", err)
+			return nil, nil, usagef("-iL: %v", err)
 		}
 		te = append(te, more...)
 	}
@@ -372,19 +380,19 @@ func targetStream(p *profile.Profile) (func(context.Context) (targets.Target, er
 	for _, x := range p.Exclude {
 		more, err := targets.ParseExclude(x)
 		if err != nil {
-			return nil, usagef("--exclude: %v", err)
+			return nil, nil, usagef("--exclude: %v", err)
 		}
 		xe = append(xe, more...)
 	}
 	for _, f := range p.ExcludeFiles {
 		more, err := targets.ReadListFile(f, os.Stdin)
 		if err != nil {
-			return nil, usagef("--excludefile: %v", err)
+			return nil, nil, usagef("--excludefile: %v", err)
 		}
 		xe = append(xe, more...)
 	}
 	if len(te) == 0 {
-		return nil, usagef("no targets were specified; give addresses, networks or names (e.g. 127.0.0.1, 198.18.1.0/24)")
+		return nil, nil, usagef("no targets were specified; give addresses, networks or names (e.g. 127.0.0.1, 198.18.1.0/24)")
 	}
 	opt := targets.Options{Family: 4, Resolve: func(ctx context.Context, host string) ([]netip.Addr, error) {
 		return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
@@ -392,7 +400,7 @@ func targetStream(p *profile.Profile) (func(context.Context) (targets.Target, er
 	if p.IPv6 {
 		opt.Family = 6
 	}
-	return targets.NewIterator(te, xe, opt).Next, nil
+	return targets.NewIterator(te, xe, opt).Next, te, nil
 }
 
 func timingConfig(r profile.Resolved) ultrascan.Config {

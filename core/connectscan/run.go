@@ -41,7 +41,7 @@ type inflight struct {
 // Run scans ports on every address of addrs with connect(), calling done
 // for each host as it completes. Cancelling ctx stops the scan promptly and
 // returns ctx's error; hosts delivered before that stay delivered.
-func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, addrs []netip.Addr, ports []uint16, done func(HostResult)) error {
+func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, addrs []netip.Addr, ports []uint16, done func(HostResult), opts ...Option) error {
 	if spec.Transport != sdk.TransportConnect {
 		return fmt.Errorf("connect scan of %q: transport %d is not connect", spec.ScanType, spec.Transport)
 	}
@@ -57,6 +57,9 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, addrs []
 		return err
 	}
 	defer s.close()
+	for _, o := range opts {
+		o(s)
+	}
 	return s.run(ctx, done)
 }
 
@@ -87,6 +90,7 @@ type scanner struct {
 	epfd     int
 	byFD     map[int32]inflight
 	fdOf     map[uint64]int32
+	onPort   func(host int, p sdk.Port)
 }
 
 func newScanner(cfg ultrascan.Config, spec sdk.ProbeSpec, addrs []netip.Addr, ports []uint16) (*scanner, error) {
@@ -260,6 +264,9 @@ func (s *scanner) result(now time.Time, in inflight, err error) {
 		s.tables[in.host] = t
 	}
 	t.Record(s.spec.Proto, in.port, v, 0)
+	if s.onPort != nil {
+		s.onPort(in.host, sdk.Port{Proto: s.spec.Proto, Number: in.port, State: v.State, Reason: v.Reason})
+	}
 }
 
 func (s *scanner) deliver(buf []int, done func(HostResult)) []int {

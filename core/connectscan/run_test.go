@@ -201,3 +201,38 @@ func TestFiltered(t *testing.T) {
 		t.Errorf("scan took %v", o.dur)
 	}
 }
+
+// TestOnPortBeforeHostDone checks the per-port hook: every answered port is
+// reported with its state, and before the host's result is delivered.
+func TestOnPortBeforeHostDone(t *testing.T) {
+	t.Parallel()
+	open, closed := listen(t, "tcp4", "127.0.0.1", 3)
+	ports := append([]uint16{closed}, open...)
+	seen := map[uint16]sdk.PortState{}
+	doneAt := -1
+	err := Run(context.Background(), ultrascan.DefaultConfig(), spec, []netip.Addr{netip.MustParseAddr("127.0.0.1")}, ports,
+		func(HostResult) { doneAt = len(seen) },
+		OnPort(func(host int, p sdk.Port) {
+			if host != 0 || p.Proto != sdk.ProtoTCP {
+				t.Errorf("port event for host %d proto %v", host, p.Proto)
+			}
+			if doneAt >= 0 {
+				t.Errorf("port %d reported after its host was done", p.Number)
+			}
+			seen[p.Number] = p.State
+		}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doneAt != len(ports) {
+		t.Errorf("%d ports reported before the host was done, want %d", doneAt, len(ports))
+	}
+	for _, p := range open {
+		if seen[p] != sdk.StateOpen {
+			t.Errorf("port %d: %v, want open", p, seen[p])
+		}
+	}
+	if seen[closed] != sdk.StateClosed {
+		t.Errorf("closed port %d: %v", closed, seen[closed])
+	}
+}

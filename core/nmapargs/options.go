@@ -114,10 +114,11 @@ var options = []*option{
 	{long: []string{"version-light"}, apply: func(st *state, _, _ string) error { st.p.Version.Intensity = ptr(2); return nil }},
 	{long: []string{"version-all"}, apply: func(st *state, _, _ string) error { st.p.Version.Intensity = ptr(9); return nil }},
 
-	{long: []string{"oN"}, arg: requiredArg, apply: outputArg("output.normal"), help: "-oN/-oX/-oG/-oJ <file>: normal, XML, grepable or JSON output (- for stdout)"},
+	{long: []string{"oN"}, arg: requiredArg, apply: outputArg("output.normal"), help: "-oN/-oX/-oG/-oJ/-oH <file>: normal, XML, grepable, JSON lines or HTML report (- for stdout)"},
 	{long: []string{"oX"}, arg: requiredArg, apply: outputArg("output.xml")},
 	{long: []string{"oG"}, arg: requiredArg, apply: outputArg("output.grepable")},
 	{long: []string{"oJ"}, arg: requiredArg, apply: outputArg("output.json")},
+	{long: []string{"oH"}, arg: requiredArg, apply: outputArg("output.html")},
 	{long: []string{"oA"}, arg: requiredArg, apply: func(st *state, n, v string) error {
 		if v == "-" {
 			return usagef("%s - is not possible: three formats cannot share stdout", n)
@@ -130,6 +131,14 @@ var options = []*option{
 	{long: []string{"append-output"}, apply: func(st *state, _, _ string) error { st.appendOutput = true; return nil }, help: "--append-output: append to output files instead of replacing them"},
 	{short: 'v', arg: optionalArg, apply: levelArg(func(p *profile.Profile) *int { return &p.Verbosity }), help: "-v, -vv, -v<n>: more verbose output"},
 	{short: 'd', arg: optionalArg, apply: levelArg(func(p *profile.Profile) *int { return &p.Debugging }), help: "-d, -dd, -d<n>: debugging output"},
+	{long: []string{"stats-every"}, arg: requiredArg, apply: func(st *state, n, v string) error {
+		d, err := profile.ParseDuration(v)
+		if err != nil || d <= 0 {
+			return usagef("invalid argument to %s: %q (want a time such as 10s, 500ms, 2m)", n, v)
+		}
+		st.inv.StatsEvery = d
+		return nil
+	}, help: "--stats-every <time>: print a progress line this often (10s, 1m)"},
 	{long: []string{"reason"}, apply: func(st *state, _, _ string) error { st.p.Reason = true; return nil }, help: "--reason: show why a port has its state"},
 	{long: []string{"open"}, apply: func(st *state, _, _ string) error { st.p.OpenOnly = true; return nil }, help: "--open: show only open (or possibly open) ports"},
 
@@ -178,11 +187,10 @@ var options = []*option{
 	{long: []string{"iR"}, arg: requiredArg, later: true},
 	{long: []string{"oS"}, arg: requiredArg, later: true},
 	{long: []string{"oM"}, arg: requiredArg, later: true},
-	{long: []string{"oH"}, arg: requiredArg, later: true},
 	{long: []string{"sI"}, arg: requiredArg, later: true},
 	{long: []string{"script", "script-args", "script-args-file", "script-help", "script-timeout", "ip-options",
 		"proxies", "proxy", "data", "data-string", "spoof-mac", "mtu", "scanflags", "max-os-tries", "port-ratio",
-		"servicedb", "versiondb", "stats-every", "resume", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
+		"servicedb", "versiondb", "resume", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
 	{long: []string{"script-trace", "script-updatedb", "traceroute", "osscan-limit", "osscan-guess", "fuzzy",
 		"randomize-hosts", "rH", "packet-trace", "version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
 		"defeat-icmp-ratelimit", "adler32", "send-eth", "send-ip", "noninteractive", "log-errors",

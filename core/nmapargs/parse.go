@@ -24,6 +24,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -40,6 +41,11 @@ type Invocation struct {
 	PrintProfile bool // --print-profile: print Profile.HCL() and exit
 	Help         bool // -h, --help, or no arguments at all
 	ShowVersion  bool // -V, --version
+
+	// StatsEvery is --stats-every: how often to print a progress line (0:
+	// never). It changes what the terminal shows, not the scan, so it is not
+	// part of the profile.
+	StatsEvery time.Duration
 
 	// Args are the arguments as given (without the program name) and
 	// CommandLine is them joined after "scanfw", as Nmap records its command

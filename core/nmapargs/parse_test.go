@@ -78,6 +78,7 @@ func TestParseProfiles(t *testing.T) {
 		{"normal output", []string{"-oN", "scan.nmap"}, profile.Profile{Outputs: []profile.OutputUse{out("output.normal", "scan.nmap", false)}}},
 		{"xml to stdout", []string{"-oX", "-"}, profile.Profile{Outputs: []profile.OutputUse{out("output.xml", "-", false)}}},
 		{"grepable and json", []string{"-oG", "g", "-oJ", "j.json"}, profile.Profile{Outputs: []profile.OutputUse{out("output.grepable", "g", false), out("output.json", "j.json", false)}}},
+		{"html report", []string{"-oH", "r.html", "--append-output"}, profile.Profile{Outputs: []profile.OutputUse{out("output.html", "r.html", true)}}},
 		{"-oA", []string{"-oA", "base"}, profile.Profile{Outputs: []profile.OutputUse{
 			out("output.normal", "base.nmap", false), out("output.xml", "base.xml", false), out("output.grepable", "base.gnmap", false)}}},
 		{"later -oX wins", []string{"-oX", "a.xml", "-oX", "b.xml"}, profile.Profile{Outputs: []profile.OutputUse{out("output.xml", "b.xml", false)}}},
@@ -161,6 +162,8 @@ func TestParseErrors(t *testing.T) {
 		{"zero rtt", []string{"--max-rtt-timeout", "0"}, `invalid argument to --max-rtt-timeout: "0" (must be greater than zero)`},
 		{"ttl range", []string{"--ttl", "256"}, `invalid argument to --ttl: "256" (want a whole number from 0 to 255)`},
 		{"bad verbosity", []string{"-vx"}, `invalid argument to -v: "x"`},
+		{"bad stats interval", []string{"--stats-every", "often"}, `invalid argument to --stats-every: "often" (want a time such as 10s, 500ms, 2m)`},
+		{"zero stats interval", []string{"--stats-every", "0"}, `invalid argument to --stats-every: "0" (want a time such as 10s, 500ms, 2m)`},
 		{"bad plugin", []string{"--plugin", "x=/bin/x"}, `invalid argument to --plugin: "x=/bin/x" (want <id>=<path>@<sha256>, the checksum as printed by sha256sum)`},
 		{"two TCP scans", []string{"-sS", "-sT"}, "only one TCP scan type may be given, got -sS and -sT"},
 		{"two SCTP scans", []string{"-sYZ"}, "only one SCTP scan type may be given, got -sY and -sZ"},
@@ -338,5 +341,32 @@ func TestDefaultProfileMatchesPlainRun(t *testing.T) {
 	plain := profile.Timing{}.Resolve()
 	if r.Level != plain.Level || r.MaxRetries != plain.MaxRetries || p.TopPorts != 1000 || p.Scans[0].ID != "probe.tcp_connect" {
 		t.Errorf("default profile differs from a plain run: %s", p.HCL())
+	}
+}
+
+func TestStatsEvery(t *testing.T) {
+	cases := []struct {
+		name string
+		args []string
+		want time.Duration
+	}{
+		{"not given", []string{"127.0.0.1"}, 0},
+		{"seconds", []string{"--stats-every", "10s", "127.0.0.1"}, 10 * time.Second},
+		{"bare number is seconds", []string{"--stats-every=2"}, 2 * time.Second},
+		{"milliseconds", []string{"--stats-every", "500ms"}, 500 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			inv, err := Parse(c.args)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if inv.StatsEvery != c.want {
+				t.Errorf("StatsEvery = %v, want %v", inv.StatsEvery, c.want)
+			}
+			if len(inv.Profile.Outputs) != 0 {
+				t.Errorf("--stats-every changed the profile: %+v", inv.Profile.Outputs)
+			}
+		})
 	}
 }

@@ -46,6 +46,8 @@ type Plan struct {
 	// GroupSize is how many hosts are scanned together; 0 picks Nmap's size.
 	GroupSize int
 	Log       hclog.Logger
+	// Watch, if set, hears of techniques and port answers as they happen.
+	Watch Watcher
 }
 
 // Sink receives the scan's events; the output fan-out implements it.
@@ -208,7 +210,7 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, batch []targets.Target, e
 		}
 		switch tech.Spec.Transport {
 		case sdk.TransportConnect:
-			err = connectscan.Run(ctx, p.Timing, tech.Spec, addrs, tech.Ports, done)
+			err = connectscan.Run(ctx, p.Timing, tech.Spec, addrs, tech.Ports, done, watchOptions(p, tech, addrs)...)
 		default:
 			return fmt.Errorf("%s: transport %d is not supported by this build", tech.PluginID, tech.Spec.Transport)
 		}

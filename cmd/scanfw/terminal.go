@@ -1,0 +1,43 @@
+package main
+
+import (
+	"io"
+
+	"github.com/scanfw/scanfw/core/nmapargs"
+	"github.com/scanfw/scanfw/core/progress"
+	"github.com/scanfw/scanfw/core/targets"
+)
+
+// newTerminal sets up what the scan shows besides its outputs. Open ports
+// are announced with -v only when stdout carries the human-readable output,
+// as in Nmap: a machine format on stdout (-oX -) must stay parseable.
+func newTerminal(inv *nmapargs.Invocation, stdout, stderr io.Writer) *progress.Terminal {
+	p := inv.Profile
+	discovered := !writesStdout(p.Outputs)
+	for _, o := range p.Outputs {
+		if o.Path == "-" && o.ID == "output.normal" {
+			discovered = true
+		}
+	}
+	return progress.New(stdout, stderr, progress.Options{
+		Verbose: p.Verbosity, Discovered: discovered, StatsEvery: inv.StatsEvery,
+	})
+}
+
+// scope is the size of the scan for percent done: the addresses the target
+// expressions hold (one per hostname) and the ports of every technique.
+func scope(s *session, exprs []targets.Expr) (int64, int) {
+	addrs, names := targets.Count(exprs)
+	total := int64(names)
+	if addrs.IsInt64() {
+		total += addrs.Int64()
+	}
+	ports := 0
+	for _, t := range s.plan.Techniques {
+		ports += len(t.Ports)
+	}
+	if s.plan.PingOnly {
+		ports = 0
+	}
+	return total, ports
+}
