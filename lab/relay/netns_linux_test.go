@@ -287,8 +287,15 @@ func TestRelayNetns(t *testing.T) {
 		r := l.startRelay(t, "-delay-ab", "20ms", "-delay-ba", "30ms")
 		rtts(t, 3) // ARP through the relay first
 		d := rtts(t, 200)
-		r.finish(t)
-		if len(d) != 200 {
+		ab, ba := r.finish(t)
+		// With no loss configured the relay itself must drop nothing. A
+		// datagram the kernel lost before the relay saw it (a full ring on
+		// a machine busy with other work) is the environment, not the
+		// relay: tolerate a couple, but never a relay-decided drop.
+		if ab.lost+ab.full+ab.oversize+ba.lost+ba.full+ba.oversize > 0 {
+			t.Fatalf("relay dropped frames without loss configured: a->b %+v b->a %+v", ab, ba)
+		}
+		if len(d) < 198 {
 			t.Fatalf("got %d round trips of 200 without loss configured", len(d))
 		}
 		want := 50 * time.Millisecond
