@@ -70,7 +70,7 @@ type host struct {
 	// Scheduler bookkeeping: the valid timer of each heap (see timer) and
 	// whether the host is in the send ring.
 	toAt    time.Time
-	toOwn   bool // in the own-timeout heap rather than the common one
+	toOwn   bool      // in the own-timeout heap rather than the common one
 	readyAt time.Time // when a waiting host may send
 	readyQ  time.Time // the time of its valid ready timer
 	inRing  bool
