@@ -89,6 +89,9 @@ const (
 	boostRatioFast    = 0.40
 	boostTryLimit     = 3
 	boostTryLimitFast = 4
+	// boostRateKept: by default a boost that leaves fewer than this share
+	// of the answers per second proves the loss random, and is undone.
+	boostRateKept = 0.7
 	// A timed-out probe stays matchable for probeExpireFactor timeouts,
 	// the timeout counted at most probeExpireCap (probeExpireTime).
 	probeExpireFactor = 10

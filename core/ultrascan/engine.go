@@ -53,6 +53,11 @@ type host struct {
 	delay         time.Duration
 	lastBoost     time.Time
 	good, dropped int
+	// By default: the delay before the last boost, the rate of answers
+	// before it, and whether a boost proved the loss random.
+	delayBefore   time.Duration
+	boostGoodRate float64
+	randomLoss    bool
 	// Rate-limit detection: the highest try a retransmission was sent at
 	// (or paused for), and the pause.
 	rldTry     int
@@ -457,19 +462,46 @@ func (e *Engine) adjustTiming(h *host, p *probe, now time.Time, received bool, v
 		ratio = boostRatioFast
 	}
 	if h.dropped > boostMinDrops && float64(h.dropped)/float64(h.dropped+h.good) > ratio {
+		if e.slowingCostsReplies(h, now) {
+			// The last boost only cost answers: the loss is the link's, not
+			// a responder's budget. Undo it and stop reading the loss as
+			// rate limiting.
+			h.delay, h.randomLoss = h.delayBefore, true
+			h.lastBoost, h.good, h.dropped = now, 0, 0
+			return
+		}
 		e.boost(h, now)
 	}
+}
+
+// slowingCostsReplies reports, by default, whether the last boost cut the
+// rate of answered probes in proportion to the pace: a rate-limited
+// responder answers as many per second at a slower pace (so slowing down
+// is free and right), a randomly lossy link answers proportionally fewer.
+func (e *Engine) slowingCostsReplies(h *host, now time.Time) bool {
+	if e.nmap() || h.boostGoodRate == 0 {
+		return false
+	}
+	d := now.Sub(h.lastBoost).Seconds()
+	return d > 0 && float64(h.good)/d < boostRateKept*h.boostGoodRate
 }
 
 // congested tells congestion from random loss for a drop at h: the path
 // to h, or the group's, is queueing or losing too much to be chance.
 func (e *Engine) congested(h *host) bool {
-	return h.path.inflated() || h.path.lossy() || e.gpath.inflated() || e.gpath.lossy()
+	return h.path.inflated() || e.gpath.inflated() || e.lossy(h)
+}
+
+// lossy reports loss at h too frequent to be random, unless slowing down
+// proved it random.
+func (e *Engine) lossy(h *host) bool {
+	return !h.randomLoss && (h.path.lossy() || e.gpath.lossy())
 }
 
 // boost raises h's scan delay (boostScanDelay): 0 becomes BoostStart,
 // anything else doubles, never beyond MaxScanDelay.
 func (e *Engine) boost(h *host, now time.Time) {
+	h.delayBefore = h.delay
 	switch {
 	case h.delay == 0 && e.cfg.BoostStart > 0:
 		h.delay = e.cfg.BoostStart
@@ -479,6 +511,9 @@ func (e *Engine) boost(h *host, now time.Time) {
 		h.delay = min(h.delay*2, max(h.delay, boostDoubleCap))
 	}
 	h.delay = min(h.delay, e.cfg.MaxScanDelay)
+	if d := now.Sub(h.lastBoost).Seconds(); d > 0 {
+		h.boostGoodRate = float64(h.good) / d
+	}
 	h.lastBoost = now
 	h.good, h.dropped = 0, 0
 	e.stats.Boosts++
@@ -582,7 +617,7 @@ func (e *Engine) hostCheck(h *host, now time.Time) int {
 	}
 	if h.rldWaiting {
 		switch {
-		case now.Before(h.rldUntil) && (e.nmap() || (len(h.stack) == 0 && h.cursor >= len(e.ports))):
+		case now.Before(h.rldUntil) && (e.rldHoldsHost(h) || (len(h.stack) == 0 && h.cursor >= len(e.ports))):
 			// Nmap pauses the whole host; by default only the
 			// retransmissions wait, so the host waits only without other work.
 			h.readyAt = h.rldUntil
@@ -602,6 +637,16 @@ func (e *Engine) hostCheck(h *host, now time.Time) int {
 		return hostBlockd
 	}
 	return hostLeave
+}
+
+// rldHoldsHost reports whether an RLD pause stops all of h's probes, as in
+// Nmap, rather than only its retransmissions. By default the first pause
+// holds the host, so a rate-limited responder refills its budget and
+// answers the retransmissions, which shows its loss is not random; later
+// pauses hold the host only while loss is not random, so on a randomly
+// lossy link fresh ports keep flowing.
+func (e *Engine) rldHoldsHost(h *host) bool {
+	return e.nmap() || h.rldTry <= 1 || e.lossy(h)
 }
 
 // pingDue is when h has been silent long enough for a timing ping.
@@ -664,7 +709,7 @@ func (e *Engine) take(hi int, now time.Time, ping bool) (Probe, bool) {
 			h.rldWaiting = true
 			h.rldUntil = now.Add(rldTime)
 			e.stats.RLDPauses++
-			if e.nmap() || (len(h.stack) == 0 && h.cursor >= len(e.ports)) {
+			if e.rldHoldsHost(h) || (len(h.stack) == 0 && h.cursor >= len(e.ports)) {
 				h.readyAt = h.rldUntil
 				return Probe{}, false
 			}
@@ -1001,7 +1046,7 @@ func (e *Engine) raiseMaxTry(h *host, t int, now time.Time) {
 	if e.cfg.TimingLevel >= 4 {
 		limit = boostTryLimitFast
 	}
-	if h.maxTry > limit && (e.nmap() || h.path.lossy() || e.gpath.lossy()) {
+	if h.maxTry > limit && (e.nmap() || e.lossy(h)) {
 		e.boost(h, now)
 	}
 	allowed := e.allowedTry(h)

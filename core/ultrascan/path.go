@@ -24,12 +24,13 @@ const (
 	// inflationSlack.
 	inflationDiv   = 4
 	inflationSlack = 5 * time.Millisecond
-	// lossGain is the weight (1/lossGain) of one reply in the moving share
-	// of replies that prove a loss; above lossTolerance, after
-	// lossMinEvents replies, loss is not random.
-	lossGain      = 32
-	lossTolerance = 0.15
-	lossMinEvents = 20
+	// The share of timing replies that prove a loss is counted over the
+	// last one or two buckets of lossBucket replies, so that the clumps in
+	// which replies to retransmissions arrive do not read as a surge; above
+	// lossTolerance, after lossMinEvents replies, loss is not random.
+	lossBucket    = 128
+	lossTolerance = 0.20
+	lossMinEvents = 32
 )
 
 // path is what the engine knows about the path to a host (or the group).
@@ -38,8 +39,10 @@ type path struct {
 	cur, prev time.Duration // least sample of the current and previous bucket
 	n         int           // samples in the current bucket
 	samples   int
-	loss      float64 // moving share of timing replies that prove a loss
-	events    int
+	// Replies and the drops among them, in the current and previous
+	// bucket.
+	events, drops         int
+	prevEvents, prevDrops int
 }
 
 func (s *path) sample(d time.Duration) {
@@ -76,18 +79,22 @@ func (s *path) inflated() bool {
 	return s.samples >= pathMinSamples && s.recent() > s.minRTT+s.minRTT/inflationDiv+inflationSlack
 }
 
-// lost records one timing event: drop says whether it proved a loss.
+// lost records one timing reply (or lost ping): drop says whether it
+// proved a loss.
 func (s *path) lost(drop bool) {
-	x := 0.0
-	if drop {
-		x = 1
-	}
 	s.events++
-	s.loss += (x - s.loss) / lossGain
+	if drop {
+		s.drops++
+	}
+	if s.events == lossBucket {
+		s.prevEvents, s.prevDrops = s.events, s.drops
+		s.events, s.drops = 0, 0
+	}
 }
 
 // lossy reports loss too frequent to be random: a policer, a rate-limited
 // responder or an overflowing queue.
 func (s *path) lossy() bool {
-	return s.events >= lossMinEvents && s.loss > lossTolerance
+	n := s.events + s.prevEvents
+	return n >= lossMinEvents && float64(s.drops+s.prevDrops) > lossTolerance*float64(n)
 }

@@ -190,8 +190,8 @@ func jitter(rng *rand.Rand, j time.Duration) time.Duration {
 
 func portRange(lo, hi uint16) []uint16 {
 	var out []uint16
-	for p := lo; p <= hi; p++ {
-		out = append(out, p)
+	for p := int(lo); p <= int(hi); p++ {
+		out = append(out, uint16(p))
 	}
 	return out
 }
