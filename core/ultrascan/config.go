@@ -18,9 +18,13 @@ type Config struct {
 	MaxRetries int
 	// ScanDelay is the least time between two probes to one host.
 	ScanDelay time.Duration
-	// MaxScanDelay caps the scan delay when it is raised against rate
-	// limiting (not done yet; kept so profiles can already pass it).
+	// MaxScanDelay caps the scan delay when it is boosted against rate
+	// limiting (§2.5; Nmap's per-protocol max scan delay: 1 s, 10 ms at
+	// T4, 5 ms at T5 for TCP). 0 forbids boosting.
 	MaxScanDelay time.Duration
+	// BoostStart is the first boosted scan delay; 0 means Nmap's 5 ms for
+	// TCP. A UDP driver passes 50 ms (§2.5).
+	BoostStart time.Duration
 	// MinRate and MaxRate are global probes per second; 0 means none.
 	MinRate, MaxRate float64
 	// MinParallelism and MaxParallelism bound the congestion windows; 0
@@ -33,6 +37,10 @@ type Config struct {
 	// drivers with a scarce resource per probe (a connect scan's sockets).
 	// 0 means none.
 	MaxInFlight int
+	// NmapCongestion reads every drop as congestion, exactly as Nmap does
+	// (§2.3). By default the engine tells random loss from congestion and
+	// keeps its windows on random loss (see doc.go).
+	NmapCongestion bool
 }
 
 // DefaultConfig returns Nmap's -T3 values (nmap-internals §2.1).
@@ -60,6 +68,34 @@ const (
 	// sendsPerWait caps probes chosen by one Next call, so the driver
 	// collects replies between bursts (Nmap: 50 sends between waits).
 	sendsPerWait = 50
+	// pingMagnifier weighs a timing-ping reply in window growth.
+	pingMagnifier = 3
+	// pingTime is how long a host (or the group) must be silent before a
+	// timing ping; pingEvery is how many probes must go to a host, and
+	// globalPingEvery to the group, between two pings (doAnyPings).
+	pingTime        = 1250 * time.Millisecond
+	pingEvery       = 10
+	globalPingEvery = 20
+	// rldTime is the rate-limit-detection pause before the first
+	// retransmission at a new try (RLD_TIME_MS).
+	rldTime = time.Second
+	// Scan-delay boosting (boostScanDelay): the first boost for TCP, the
+	// doubling ceiling, the drop count and ratios that trigger it, and the
+	// answered try above which a boost is due.
+	boostStartTCP     = 5 * time.Millisecond
+	boostDoubleCap    = time.Second
+	boostMinDrops     = 10
+	boostRatio        = 0.30
+	boostRatioFast    = 0.40
+	boostTryLimit     = 3
+	boostTryLimitFast = 4
+	// boostRateKept: by default a boost that leaves fewer than this share
+	// of the answers per second proves the loss random, and is undone.
+	boostRateKept = 0.7
+	// A timed-out probe stays matchable for probeExpireFactor timeouts,
+	// the timeout counted at most probeExpireCap (probeExpireTime).
+	probeExpireFactor = 10
+	probeExpireCap    = time.Second
 )
 
 // perf is the derived, constant part of the congestion control.
@@ -87,6 +123,8 @@ func newPerf(cfg Config) perf {
 	return p
 }
 
-func (p perf) initialWindow() window {
-	return window{cwnd: min(max(initialCwnd, p.lowCwnd), p.maxCwnd), ssthresh: initialSSThresh}
+// initialWindow is a fresh window; its last drop is the engine's start, as
+// in Nmap, so only probes sent after the start can cause a reaction.
+func (p perf) initialWindow(now time.Time) window {
+	return window{cwnd: min(max(initialCwnd, p.lowCwnd), p.maxCwnd), ssthresh: initialSSThresh, lastDrop: now}
 }

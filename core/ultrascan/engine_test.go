@@ -148,7 +148,7 @@ func TestHostTimeout(t *testing.T) {
 
 func TestFinishedAndTiming(t *testing.T) {
 	t.Parallel()
-	res := simulate(t, DefaultConfig(), []simHost{{delay: 30 * time.Millisecond}, {delay: 2 * time.Millisecond}}, portRange(1, 200), 1)
+	res := simulate(t, DefaultConfig(), []simHost{{delay: 15 * time.Millisecond}, {delay: 2 * time.Millisecond}}, portRange(1, 200), 1)
 	fin := res.engine.Finished(nil)
 	if len(fin) != 2 || fin[0] != 1 {
 		t.Errorf("finished order %v, want the faster host 1 first", fin)

@@ -46,29 +46,29 @@ func TestWindow(t *testing.T) {
 	t.Parallel()
 	p := newPerf(DefaultConfig())
 	t.Run("slow start adds one per reply up to ssthresh", func(t *testing.T) {
-		w := p.initialWindow()
+		w := p.initialWindow(t0)
 		for range 65 {
 			w.expected++
-			w.ack(p)
+			w.ack(p, 1)
 		}
 		if w.cwnd != 75 {
 			t.Errorf("cwnd = %v, want 75 (capped at ssthresh)", w.cwnd)
 		}
 		w.expected++
-		w.ack(p)
+		w.ack(p, 1)
 		if want := 75 + 1.0/75; w.cwnd != want {
 			t.Errorf("congestion avoidance: cwnd = %v, want %v", w.cwnd, want)
 		}
 	})
 	t.Run("silence scales growth, at most 50", func(t *testing.T) {
-		w := p.initialWindow()
+		w := p.initialWindow(t0)
 		w.expected = 4 // three timeouts, then one reply
-		w.ack(p)
+		w.ack(p, 1)
 		if w.cwnd != 14 {
 			t.Errorf("cwnd = %v, want 14", w.cwnd)
 		}
 		w = window{cwnd: 10, ssthresh: 1000, expected: 1000}
-		w.ack(p)
+		w.ack(p, 1)
 		if w.cwnd != 60 {
 			t.Errorf("cwnd = %v, want 60 (scale capped at 50)", w.cwnd)
 		}
@@ -88,10 +88,10 @@ func TestWindow(t *testing.T) {
 		cfg := DefaultConfig()
 		cfg.MaxParallelism = 12
 		p := newPerf(cfg)
-		w := p.initialWindow()
+		w := p.initialWindow(t0)
 		for range 10 {
 			w.expected++
-			w.ack(p)
+			w.ack(p, 1)
 		}
 		if w.cwnd != 12 {
 			t.Errorf("cwnd = %v, want 12", w.cwnd)

@@ -7,14 +7,32 @@ import (
 	"time"
 )
 
-// simHost is a simulated target: open and closed ports answer after delay
-// plus up to jitter, unless the probe or the answer is lost; filtered ports
-// never answer.
+// simHost is a simulated target: open and closed ports answer; each way
+// takes delay plus up to jitter, and loses a packet with probability loss,
+// unless the probe or the answer is lost; filtered ports
+// never answer. A rate-limited host answers closed ports (its RSTs) from a
+// token bucket, as stacks limit RSTs and ICMP errors.
 type simHost struct {
 	delay, jitter time.Duration
 	loss          float64 // per direction
 	open          map[uint16]bool
-	filtered      bool // ports that are not open are silent rather than closed
+	filtered      bool    // ports that are not open are silent rather than closed
+	rstRate       float64 // closed-port answers per second; 0 is unlimited
+	rstBurst      float64
+}
+
+// simNet is the network between scanner and hosts. A bottleneck, if
+// set, carries every probe through one drop-tail queue: probes leave it at
+// bottleneckPPS, wait behind the ones queued before them (so the round
+// trip grows with the queue) and are dropped when queue probes wait
+// already.
+type simNet struct {
+	hosts         []simHost
+	bottleneckPPS float64
+	queue         int
+	// pingScores reports replies as a raw SYN driver would (RST 6, SYN/ACK
+	// 3), so hosts get timing pings; otherwise replies carry no score.
+	pingScores bool
 }
 
 type simReply struct {
@@ -22,6 +40,7 @@ type simReply struct {
 	id   uint64
 	host int
 	port uint16
+	open bool
 }
 
 type replyHeap []simReply
@@ -38,28 +57,44 @@ func (h *replyHeap) Pop() any {
 }
 
 type simResult struct {
-	probes   int
-	perPort  map[[2]int]int // probes per (host, port)
-	answered map[[2]int]bool
-	elapsed  time.Duration
-	engine   *Engine
-	sendTime []time.Time
+	probes     int
+	pings      int
+	perPort    map[[2]int]int // scan probes per (host, port)
+	answered   map[[2]int]bool
+	elapsed    time.Duration
+	engine     *Engine
+	sendTime   []time.Time
+	queueDrops int // probes dropped by the bottleneck
+	rstLimited int // closed-port answers the responders' limits swallowed
 }
 
 var t0 = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// simulate runs the engine against hosts on a simulated clock. It fails the
-// test if the engine neither finishes nor makes progress.
+// simulate runs the engine against hosts on a simulated clock.
 func simulate(t *testing.T, cfg Config, hosts []simHost, ports []uint16, seed uint64) simResult {
 	t.Helper()
+	return simulateNet(t, cfg, simNet{hosts: hosts}, ports, seed)
+}
+
+// simulateNet runs the engine against a simulated network. It fails the
+// test if the engine neither finishes nor makes progress.
+func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint64) simResult {
+	t.Helper()
+	hosts := net.hosts
 	rng := rand.New(rand.NewPCG(seed, seed))
 	e := New(cfg, len(hosts), ports, t0)
 	res := simResult{perPort: map[[2]int]int{}, answered: map[[2]int]bool{}, engine: e}
 	var pending replyHeap
+	var lastDeparture time.Time
+	tokens := make([]float64, len(hosts))
+	refill := make([]time.Time, len(hosts))
+	for i, h := range hosts {
+		tokens[i], refill[i] = h.rstBurst, t0
+	}
 	now := t0
 	var buf []Probe
 	for step := 0; ; step++ {
-		if step > 10_000_000 {
+		if step > 5_000_000 {
 			t.Fatalf("no end after %d steps, %v simulated", step, now.Sub(t0))
 		}
 		var wake time.Time
@@ -67,19 +102,51 @@ func simulate(t *testing.T, cfg Config, hosts []simHost, ports []uint16, seed ui
 		for _, p := range buf {
 			res.probes++
 			res.sendTime = append(res.sendTime, now)
-			res.perPort[[2]int{p.Host, int(p.Port)}]++
+			if p.Ping {
+				res.pings++
+			} else {
+				res.perPort[[2]int{p.Host, int(p.Port)}]++
+			}
 			h := hosts[p.Host]
-			if h.filtered && !h.open[p.Port] {
+			if rng.Float64() < h.loss {
 				continue
 			}
-			if rng.Float64() < h.loss || rng.Float64() < h.loss {
+			at := now
+			if net.bottleneckPPS > 0 {
+				service := time.Duration(float64(time.Second) / net.bottleneckPPS)
+				dep := now
+				if lastDeparture.After(dep) {
+					dep = lastDeparture
+				}
+				dep = dep.Add(service)
+				if dep.Sub(now) > time.Duration(net.queue)*service {
+					res.queueDrops++
+					continue
+				}
+				lastDeparture, at = dep, dep
+			}
+			at = at.Add(h.delay + jitter(rng, h.jitter))
+			open := h.open[p.Port]
+			if !open && h.filtered {
 				continue
 			}
-			d := h.delay
-			if h.jitter > 0 {
-				d += time.Duration(rng.Int64N(int64(h.jitter)))
+			if !open && h.rstRate > 0 {
+				hi := p.Host
+				if at.After(refill[hi]) {
+					tokens[hi] = min(h.rstBurst, tokens[hi]+at.Sub(refill[hi]).Seconds()*h.rstRate)
+					refill[hi] = at
+				}
+				if tokens[hi] < 1 {
+					res.rstLimited++
+					continue
+				}
+				tokens[hi]--
 			}
-			heap.Push(&pending, simReply{at: now.Add(d), id: p.ID, host: p.Host, port: p.Port})
+			if rng.Float64() < h.loss {
+				continue
+			}
+			at = at.Add(h.delay + jitter(rng, h.jitter))
+			heap.Push(&pending, simReply{at: at, id: p.ID, host: p.Host, port: p.Port, open: open})
 		}
 		e.Expired(now, nil)
 		if e.Done() {
@@ -97,18 +164,34 @@ func simulate(t *testing.T, cfg Config, hosts []simHost, ports []uint16, seed ui
 		}
 		for pending.Len() > 0 && !pending[0].at.After(now) {
 			r := heap.Pop(&pending).(simReply)
+			resp := Response{}
+			if net.pingScores {
+				resp.PingScore = 6
+				if r.open {
+					resp.PingScore = 3
+				}
+			}
+			// The driver records what a reply says even when the engine
+			// no longer tracks its probe.
+			e.Receive(now, r.id, resp)
 			res.answered[[2]int{r.host, int(r.port)}] = true
-			e.Reply(now, r.id)
 		}
 	}
 	res.elapsed = now.Sub(t0)
 	return res
 }
 
+func jitter(rng *rand.Rand, j time.Duration) time.Duration {
+	if j <= 0 {
+		return 0
+	}
+	return time.Duration(rng.Int64N(int64(j)))
+}
+
 func portRange(lo, hi uint16) []uint16 {
 	var out []uint16
-	for p := lo; p <= hi; p++ {
-		out = append(out, p)
+	for p := int(lo); p <= int(hi); p++ {
+		out = append(out, uint16(p))
 	}
 	return out
 }
@@ -130,8 +213,8 @@ func TestSimulatedNetworks(t *testing.T) {
 		{"one closed host, no loss", 1, simHost{delay: ms, open: openSet}, ports, 1, 500 * ms, 0},
 		{"one filtered host, no loss", 1, simHost{delay: ms, open: openSet, filtered: true}, ports, 2.01, 60 * time.Second, 0},
 		{"one closed host, 20% loss each way", 1, simHost{delay: 5 * ms, jitter: 5 * ms, loss: 0.2, open: openSet}, ports, 2.5, 60 * time.Second, 0},
-		{"256 closed hosts, jitter, 1% loss", 256, simHost{delay: 20 * ms, jitter: 30 * ms, loss: 0.01, open: openSet}, portRange(1, 100), 1.1, 120 * time.Second, 0},
-		{"256 closed hosts, jitter, no loss", 256, simHost{delay: 20 * ms, jitter: 30 * ms, open: openSet}, portRange(1, 100), 1, 8 * time.Second, 0},
+		{"256 closed hosts, jitter, 1% loss", 256, simHost{delay: 10 * ms, jitter: 15 * ms, loss: 0.01, open: openSet}, portRange(1, 100), 1.1, 120 * time.Second, 0},
+		{"256 closed hosts, jitter, no loss", 256, simHost{delay: 10 * ms, jitter: 15 * ms, open: openSet}, portRange(1, 100), 1, 8 * time.Second, 0},
 		{"2000 filtered hosts", 2000, simHost{delay: 10 * ms, jitter: 10 * ms, open: map[uint16]bool{80: true}, filtered: true}, append([]uint16{80}, portRange(1, 9)...), 2.01, 120 * time.Second, 0},
 	}
 	for i, tc := range tests {
@@ -160,6 +243,8 @@ func TestSimulatedNetworks(t *testing.T) {
 			if res.elapsed > tc.maxElapsed {
 				t.Errorf("took %v simulated, want at most %v", res.elapsed, tc.maxElapsed)
 			}
+			// Timed-out probes stay matchable for a while after the scan.
+			res.engine.Expired(t0.Add(res.elapsed+probeExpireFactor*probeExpireCap), nil)
 			if len(res.engine.out) != 0 {
 				t.Errorf("%d probe records left after the scan", len(res.engine.out))
 			}

@@ -20,14 +20,15 @@ func (w *window) scale() float64 {
 }
 
 // ack grows the window for one reply: by one (scaled) per reply in slow
-// start, by caIncr/cwnd (scaled) in congestion avoidance.
-func (w *window) ack(p perf) {
+// start, by caIncr/cwnd (scaled) in congestion avoidance. mult weighs the
+// reply (a timing ping counts pingMagnifier times).
+func (w *window) ack(p perf, mult float64) {
 	w.received++
 	if w.cwnd < w.ssthresh {
-		w.cwnd += w.scale()
+		w.cwnd += w.scale() * mult
 		w.cwnd = min(w.cwnd, w.ssthresh)
 	} else {
-		w.cwnd += p.caIncr / w.cwnd * w.scale()
+		w.cwnd += p.caIncr / w.cwnd * w.scale() * mult
 	}
 	w.cwnd = min(w.cwnd, p.maxCwnd)
 }
