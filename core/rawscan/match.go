@@ -30,6 +30,9 @@ type matcher struct {
 	proto uint8
 	hosts map[netip.Addr]int32
 	cls   *classifier
+	// payload is the --data-length: a RST to a SYN that carried data
+	// acknowledges the data too (seq + 1 + payload).
+	payload uint32
 }
 
 // match validates r, received on a path whose source address is src, and
@@ -49,7 +52,11 @@ func (mt *matcher) match(r *rawio.Reply, src netip.Addr) (ev event, ok bool) {
 		}
 		target, port, ours, fromTarget = r.Src, r.SrcPort, r.DstPort, true
 		if r.Flags&rawio.FlagACK != 0 {
-			if try, ok = mt.m.CheckAck(src, target, ours, port, r.Ack); !ok {
+			try, ok = mt.m.CheckAck(src, target, ours, port, r.Ack)
+			if !ok && mt.payload > 0 {
+				try, ok = mt.m.CheckAck(src, target, ours, port, r.Ack-mt.payload)
+			}
+			if !ok {
 				return ev, false
 			}
 			break
