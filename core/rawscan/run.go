@@ -110,6 +110,7 @@ type scanner struct {
 	// out maps a host's outstanding probes (port<<8 | try) to engine IDs;
 	// dropped when the host is delivered.
 	out     []map[uint32]uint64
+	dups    map[int32][]int32 // first index of an address -> its repeats
 	events  chan []event
 	stop    chan struct{}
 	wg      sync.WaitGroup
@@ -154,9 +155,17 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 	}
 	for i, a := range addrs {
 		a = a.Unmap()
-		if _, dup := s.mt.hosts[a]; !dup {
-			s.mt.hosts[a] = int32(i)
+		if first, dup := s.mt.hosts[a]; dup {
+			// The same address twice in a group: both probe alike and the
+			// cookie cannot tell their replies apart, so each reply goes to
+			// every copy.
+			if s.dups == nil {
+				s.dups = map[int32][]int32{}
+			}
+			s.dups[first] = append(s.dups[first], int32(i))
+			continue
 		}
+		s.mt.hosts[a] = int32(i)
 	}
 	if err := s.routeAll(ctx); err != nil {
 		s.close()
@@ -391,6 +400,10 @@ func (s *scanner) handle(evs []event) {
 	for {
 		for _, ev := range evs {
 			s.reply(now, ev)
+			for _, d := range s.dups[ev.host] {
+				ev.host = d
+				s.reply(now, ev)
+			}
 		}
 		select {
 		case evs = <-s.events:
