@@ -28,7 +28,7 @@ func buildScanfw(t *testing.T) string {
 
 // wanPorts is the range scanned on the impaired host: -p- through 50 ms,
 // 3% loss takes Nmap minutes, and the lab's facts all lie below it.
-const wanPorts = "1-2048"
+const wanPorts = "1-1024"
 
 // assertFacts checks every TCP port the lab describes against a scan of
 // host h's address a. A SYN scan sees a TCP port as the connect scan does
@@ -113,7 +113,9 @@ func TestSYNMatchesNmap(t *testing.T) {
 }
 
 // TestSYNWANEveryRun scans the impaired host five times: every open port
-// must be found in every run, whatever the loss does to the probes.
+// must be found in every run, whatever the loss does to the probes. The
+// range is wanPorts, not -p-: through this link -p- takes the engine
+// minutes per run (bench/syn.sh measures it).
 func TestSYNWANEveryRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("five scans through the impaired link")
@@ -124,7 +126,7 @@ func TestSYNWANEveryRun(t *testing.T) {
 	a := lab.WAN.V4.String()
 	for i := range 5 {
 		start := time.Now()
-		run, err := compare.Scan(ctx, bin, []string{"-sS", "-n", "-Pn", "-T4", "-p-"}, a)
+		run, err := compare.Scan(ctx, bin, []string{"-sS", "-n", "-Pn", "-T4", "-p" + wanPorts}, a)
 		if err != nil {
 			t.Fatal(err)
 		}
