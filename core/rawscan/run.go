@@ -208,9 +208,9 @@ func (s *scanner) routeAll(ctx context.Context) error {
 	byKey := map[pathKey]int{}
 	for i, rt := range routes {
 		if err := errs[i]; err != nil {
-			if errors.Is(err, route.ErrNoNeighbour) {
-				// An absent neighbour: nothing can reach it, so it stays
-				// silent, as it would to Nmap.
+			if errors.Is(err, route.ErrNoNeighbour) || errors.Is(err, route.ErrUnroutable) {
+				// An absent neighbour, a broadcast address, an unreachable
+				// route: no probe can reach it, so it stays silent.
 				s.targets[i].path = -1
 				continue
 			}
