@@ -7,6 +7,7 @@ import (
 	"github.com/scanfw/scanfw/plugins/output/normal"
 	"github.com/scanfw/scanfw/plugins/output/xml"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
+	"github.com/scanfw/scanfw/plugins/probe/tcpsyn"
 	"github.com/scanfw/scanfw/sdk"
 )
 
@@ -18,6 +19,7 @@ var builtins = []struct {
 	new func() sdk.Plugin
 }{
 	{tcpconnect.ID, func() sdk.Plugin { return tcpconnect.New() }},
+	{tcpsyn.ID, func() sdk.Plugin { return tcpsyn.New() }},
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},

@@ -247,6 +247,10 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	if p.Timing.MaxHostgroup != nil {
 		s.plan.GroupSize = *p.Timing.MaxHostgroup
 	}
+	if s.plan.Raw, err = rawOptions(p, techs); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -264,8 +268,6 @@ func refuseUnbuilt(p *profile.Profile) error {
 		{d.TCPSyn != "" || d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
 			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "host discovery probes (-PS/-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},
 		{p.DNS.Always || len(p.DNS.Servers) > 0 || p.DNS.System, "reverse DNS (-R, --dns-servers, --system-dns)"},
-		{p.Interface != "" || p.SourceAddr != "" || p.SourcePort != nil || p.TTL != nil || p.DataLength != 0,
-			"raw-packet options (-e, -S, -g, --ttl, --data-length)"},
 	}
 	for _, c := range checks {
 		if c.on {
@@ -276,13 +278,16 @@ func refuseUnbuilt(p *profile.Profile) error {
 }
 
 // defaultScan is Nmap's choice: a SYN scan with privileges, a connect scan
-// without. This build has no raw SYN scan yet, so it says so once.
+// without. It says which one and why, once.
 func defaultScan(stderr io.Writer) string {
 	if os.Geteuid() == 0 && builtin("probe.tcp_syn") != nil {
+		fmt.Fprintln(stderr, "scanfw: no scan type given; running as root, so a SYN scan (-sS)")
 		return "probe.tcp_syn"
 	}
 	if os.Geteuid() == 0 {
-		fmt.Fprintln(stderr, "scanfw: running as root, but this build has no raw SYN scan yet: using a connect scan (-sT)")
+		fmt.Fprintln(stderr, "scanfw: running as root, but this build has no raw SYN scan: using a connect scan (-sT)")
+	} else {
+		fmt.Fprintln(stderr, "scanfw: no scan type given; not root, so a connect scan (-sT), which needs no raw sockets")
 	}
 	return "probe.tcp_connect"
 }

@@ -22,6 +22,12 @@
 //
 // Pitfalls: gopacket pads Ethernet frames to 60 bytes, so segment lengths come
 // from the IP header, never the frame length. On lo, frames sent through
-// AF_PACKET are counted by IP but do not reach TCP in the tested kernel; the
-// loopback path is not working yet.
+// AF_PACKET re-enter the stack as received packets without a route, and
+// ip_route_input drops a loopback destination or a local source arriving that
+// way as martian (unless route_localnet): IP counts them, TCP never sees them.
+// IPSender (a raw IP socket) is the loopback path: its packets leave with
+// their route attached and loop back like the kernel's own. Receiving on lo
+// works through AF_PACKET, but every packet is seen twice (outgoing and
+// incoming) and our own probes arrive as incoming packets to our address;
+// callers recognise them by their cookie.
 package rawio

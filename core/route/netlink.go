@@ -43,8 +43,11 @@ func nlRequest(typ uint16, flags uint16, body []byte) ([]syscall.NetlinkMessage,
 	}
 
 	var out []syscall.NetlinkMessage
-	buf := make([]byte, 1<<16)
 	for {
+		// A fresh buffer per datagram: the parsed messages point into it, and
+		// a dump that spans datagrams (a neighbour table with hundreds of
+		// entries) would otherwise overwrite the ones already collected.
+		buf := make([]byte, 1<<16)
 		n, _, err := unix.Recvfrom(fd, buf, 0)
 		if err != nil {
 			return nil, fmt.Errorf("netlink receive: %w", err)

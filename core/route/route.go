@@ -64,6 +64,10 @@ type Options struct {
 // ErrNoNeighbour is returned when the next hop does not answer ARP or ND.
 var ErrNoNeighbour = errors.New("next hop did not resolve")
 
+// ErrUnroutable is returned when the kernel's route to the destination is not
+// one a probe can take (unreachable, blackhole, prohibit, broadcast, ...).
+var ErrUnroutable = errors.New("no unicast route")
+
 // Lookup asks the kernel how it would send a packet to dst, then finds the next
 // hop's MAC, triggering ARP/ND and waiting (bounded) when the entry is missing.
 func Lookup(ctx context.Context, dst netip.Addr, opt Options) (Route, error) {
@@ -157,7 +161,7 @@ func getRoute(dst netip.Addr, oif int) (Route, uint8, error) {
 		switch rtype {
 		case unix.RTN_UNICAST, unix.RTN_LOCAL:
 		default:
-			return Route{}, 0, fmt.Errorf("route type %d (unreachable, blackhole or prohibit)", rtype)
+			return Route{}, 0, fmt.Errorf("%w: route type %d (unreachable, blackhole, prohibit or broadcast)", ErrUnroutable, rtype)
 		}
 		if r.Iface.Index == 0 {
 			return Route{}, 0, errors.New("route has no output interface")

@@ -17,6 +17,7 @@ import (
 
 	"github.com/scanfw/scanfw/core/connectscan"
 	"github.com/scanfw/scanfw/core/portstate"
+	"github.com/scanfw/scanfw/core/rawscan"
 	"github.com/scanfw/scanfw/core/targets"
 	"github.com/scanfw/scanfw/core/ultrascan"
 	"github.com/scanfw/scanfw/sdk"
@@ -45,7 +46,9 @@ type Plan struct {
 	ServiceName func(sdk.Proto, uint16) string
 	// GroupSize is how many hosts are scanned together; 0 picks Nmap's size.
 	GroupSize int
-	Log       hclog.Logger
+	// Raw holds -e, -S, -g, --ttl and --data-length for raw techniques.
+	Raw rawscan.Options
+	Log hclog.Logger
 	// Watch, if set, hears of techniques and port answers as they happen.
 	Watch Watcher
 }
@@ -211,6 +214,8 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, batch []targets.Target, e
 		switch tech.Spec.Transport {
 		case sdk.TransportConnect:
 			err = connectscan.Run(ctx, p.Timing, tech.Spec, addrs, tech.Ports, done, watchOptions(p, tech, addrs)...)
+		case sdk.TransportRawIP, sdk.TransportEthernet:
+			err = runRaw(ctx, p, tech, addrs, done)
 		default:
 			return fmt.Errorf("%s: transport %d is not supported by this build", tech.PluginID, tech.Spec.Transport)
 		}

@@ -1,0 +1,57 @@
+package rawscan
+
+import (
+	"github.com/scanfw/scanfw/core/rawio"
+	"github.com/scanfw/scanfw/sdk"
+)
+
+// classifier applies a probe type's declarative reply rules to decoded
+// replies. What a reply means comes only from the rules: the core never
+// decides on its own that a SYN/ACK is open.
+type classifier struct {
+	rules []sdk.ReplyRule
+}
+
+// classify returns the index of the first rule that matches r, or -1. A
+// rule whose verdict has no state marks a reply to ignore; so does no rule.
+func (c *classifier) classify(r *rawio.Reply, fromTarget bool) int {
+	for i := range c.rules {
+		if matches(&c.rules[i].Match, r, fromTarget) {
+			if c.rules[i].Verdict.State == sdk.StateUnknown {
+				return -1
+			}
+			return i
+		}
+	}
+	return -1
+}
+
+func (c *classifier) verdict(i int) sdk.Verdict { return c.rules[i].Verdict }
+
+func matches(m *sdk.ReplyMatch, r *rawio.Reply, fromTarget bool) bool {
+	if m.FromTarget >= 0 && (m.FromTarget == 1) != fromTarget {
+		return false
+	}
+	switch m.Kind {
+	case sdk.MatchTCP:
+		if r.Proto != 6 || r.Flags&m.TCPFlagsMask != m.TCPFlags {
+			return false
+		}
+		switch m.TCPWindow {
+		case 0:
+			return r.Window == 0
+		case 1:
+			return r.Window != 0
+		}
+		return true
+	case sdk.MatchICMP:
+		if !r.IsICMPError() || m.ICMPv6 != (r.Proto == 58) {
+			return false
+		}
+		return (m.ICMPType < 0 || int(r.ICMPType) == m.ICMPType) &&
+			(m.ICMPCode < 0 || int(r.ICMPCode) == m.ICMPCode)
+	}
+	// Connect outcomes, UDP, SCTP and IP-protocol replies never reach a
+	// TCP raw scan.
+	return false
+}

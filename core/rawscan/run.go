@@ -1,0 +1,459 @@
+package rawscan
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"net/netip"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/scanfw/scanfw/core/cookie"
+	"github.com/scanfw/scanfw/core/portstate"
+	"github.com/scanfw/scanfw/core/rawio"
+	"github.com/scanfw/scanfw/core/route"
+	"github.com/scanfw/scanfw/core/ultrascan"
+	"github.com/scanfw/scanfw/sdk"
+)
+
+// Options are the user's raw-packet settings.
+type Options struct {
+	Iface string     // -e: send and receive on this interface
+	Src   netip.Addr // -S: source address
+	// SrcPort is -g/--source-port when FixSrcPort is set; otherwise every
+	// try leaves from its own cookie port.
+	SrcPort    uint16
+	FixSrcPort bool
+	// TTL is --ttl when FixTTL is set; otherwise a random 37..59 per packet,
+	// as Nmap does.
+	TTL    uint8
+	FixTTL bool
+	// DataLength is --data-length: random bytes appended to every probe.
+	DataLength int
+}
+
+// HostResult is one host's raw scan, delivered as soon as the host is
+// complete.
+type HostResult struct {
+	Host  int // index into the addrs given to Run
+	Addr  netip.Addr
+	Table *portstate.Table // answered ports only; never nil
+	// Timing estimates, as Nmap's <times srtt rttvar to>.
+	SRTT, RTTVar, Timeout time.Duration
+	Start, End            time.Time
+	TimedOut              bool
+}
+
+// maxWait bounds one wait so cancellation is noticed promptly.
+const maxWait = 50 * time.Millisecond
+
+// routeWorkers bounds the concurrent route lookups: an absent neighbour
+// costs its resolve timeout, and a group may hold many of them.
+const routeWorkers = 32
+
+// frameSender is rawio.Sender (AF_PACKET) or rawio.IPSender (raw IP on lo).
+type frameSender interface {
+	Slot() []byte
+	Commit(n int) error
+	Flush() error
+	Close() error
+}
+
+// path is one way out and back: an interface and source address with its
+// sender and receiver. Hosts reached the same way share one.
+type path struct {
+	ifindex  int
+	src      netip.Addr
+	loopback bool
+	send     frameSender
+	recv     *rawio.Receiver
+	pending  bool
+}
+
+type target struct {
+	path int // index into paths; -1 when the host cannot be reached
+	head frameHead
+}
+
+// Run SYN-scans (or whatever the raw template is) ports on every address of
+// addrs, calling done for each host as it completes. Cancelling ctx stops the
+// scan promptly and returns ctx's error.
+func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Options, addrs []netip.Addr, ports []uint16, done func(HostResult)) error {
+	if spec.Transport != sdk.TransportRawIP && spec.Transport != sdk.TransportEthernet {
+		return fmt.Errorf("raw scan of %q: transport %d is not raw", spec.ScanType, spec.Transport)
+	}
+	if len(spec.Templates) != 1 || spec.Templates[0].IPProtocol != 6 {
+		return fmt.Errorf("raw scan of %q: this build runs one TCP template per probe type", spec.ScanType)
+	}
+	s, err := newScanner(ctx, cfg, spec, opt, addrs, ports)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return s.run(ctx, done)
+}
+
+type scanner struct {
+	eng     *ultrascan.Engine
+	spec    sdk.ProbeSpec
+	opt     Options
+	b       *builder
+	mt      *matcher
+	cls     *classifier
+	addrs   []netip.Addr
+	targets []target
+	paths   []*path
+	tables  []*portstate.Table
+	// out maps a host's outstanding probes (port<<8 | try) to engine IDs;
+	// dropped when the host is delivered.
+	out     []map[uint32]uint64
+	dups    map[int32][]int32 // first index of an address -> its repeats
+	events  chan []event
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	recvErr chan error
+}
+
+func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Options, addrs []netip.Addr, ports []uint16) (*scanner, error) {
+	var payload []byte
+	if opt.DataLength > 0 {
+		payload = make([]byte, opt.DataLength)
+		_, _ = rand.Read(payload)
+	}
+	b, err := newBuilder(spec.Templates[0], payload)
+	if err != nil {
+		return nil, fmt.Errorf("raw scan of %q: %w", spec.ScanType, err)
+	}
+	key, err := cookie.NewKey()
+	if err != nil {
+		return nil, err
+	}
+	var m cookie.Matcher
+	if opt.FixSrcPort {
+		m = cookie.NewFixedPort(key, opt.SrcPort)
+	} else {
+		base, err := cookie.RandomBase()
+		if err != nil {
+			return nil, err
+		}
+		m = cookie.New(key, base)
+	}
+	cls := &classifier{rules: spec.Rules}
+	s := &scanner{
+		spec: spec, opt: opt, b: b, cls: cls, addrs: addrs,
+		targets: make([]target, len(addrs)),
+		tables:  make([]*portstate.Table, len(addrs)),
+		out:     make([]map[uint32]uint64, len(addrs)),
+		events:  make(chan []event, 256),
+		stop:    make(chan struct{}),
+		recvErr: make(chan error, 1),
+		mt: &matcher{m: m, fixed: opt.FixSrcPort, proto: spec.Templates[0].IPProtocol,
+			hosts: make(map[netip.Addr]int32, len(addrs)), cls: cls, payload: uint32(len(payload))},
+	}
+	for i, a := range addrs {
+		a = a.Unmap()
+		if first, dup := s.mt.hosts[a]; dup {
+			// The same address twice in a group: both probe alike and the
+			// cookie cannot tell their replies apart, so each reply goes to
+			// every copy.
+			if s.dups == nil {
+				s.dups = map[int32][]int32{}
+			}
+			s.dups[first] = append(s.dups[first], int32(i))
+			continue
+		}
+		s.mt.hosts[a] = int32(i)
+	}
+	if err := s.routeAll(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
+	// Every socket is open before the first probe leaves.
+	s.eng = ultrascan.New(cfg, len(addrs), ports, time.Now())
+	for _, p := range s.paths {
+		s.wg.Add(1)
+		go s.receive(p)
+	}
+	return s, nil
+}
+
+// routeAll looks up every target's route and opens one sender and receiver
+// per distinct interface and source address.
+func (s *scanner) routeAll(ctx context.Context) error {
+	routes := make([]route.Route, len(s.addrs))
+	errs := make([]error, len(s.addrs))
+	var wg sync.WaitGroup
+	work := make(chan int)
+	for range min(routeWorkers, len(s.addrs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				routes[i], errs[i] = route.Lookup(ctx, s.addrs[i], route.Options{Iface: s.opt.Iface, Src: s.opt.Src})
+			}
+		}()
+	}
+	for i := range s.addrs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	type pathKey struct {
+		ifindex int
+		src     netip.Addr
+	}
+	byKey := map[pathKey]int{}
+	for i, rt := range routes {
+		if err := errs[i]; err != nil {
+			if errors.Is(err, route.ErrNoNeighbour) || errors.Is(err, route.ErrUnroutable) {
+				// An absent neighbour, a broadcast address, an unreachable
+				// route: no probe can reach it, so it stays silent.
+				s.targets[i].path = -1
+				continue
+			}
+			return fmt.Errorf("raw scan: %w", err)
+		}
+		k := pathKey{rt.Iface.Index, rt.Src}
+		pi, ok := byKey[k]
+		if !ok {
+			p, err := openPath(rt, s.b.maxLen())
+			if err != nil {
+				return err
+			}
+			pi = len(s.paths)
+			s.paths = append(s.paths, p)
+			byKey[k] = pi
+		}
+		s.targets[i] = target{path: pi, head: newHead(!rt.Loopback, rt.Iface.MAC, rt.NextHopMAC, rt.Src, s.addrs[i])}
+	}
+	return nil
+}
+
+func openPath(rt route.Route, maxLen int) (*path, error) {
+	p := &path{ifindex: rt.Iface.Index, src: rt.Src, loopback: rt.Loopback}
+	var err error
+	if rt.Loopback {
+		p.send, err = rawio.NewIPSender(rt.Src.Is6(), maxLen, 0)
+	} else {
+		if len(rt.Iface.MAC) == 0 {
+			return nil, fmt.Errorf("raw scan: interface %s has no Ethernet address; this build sends raw frames only on Ethernet and lo", rt.Iface.Name)
+		}
+		p.send, err = rawio.NewSender(rt.Iface.Index, maxLen, 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("raw scan on %s: %w", rt.Iface.Name, err)
+	}
+	if p.recv, err = rawio.NewReceiver(rt.Iface.Index, rt.Src); err != nil {
+		p.send.Close()
+		return nil, fmt.Errorf("raw scan on %s: %w", rt.Iface.Name, err)
+	}
+	return p, nil
+}
+
+// receive decodes, validates and classifies replies on one path and hands
+// them to the scan loop in batches. The decode runs in place in the ring.
+func (s *scanner) receive(p *path) {
+	defer s.wg.Done()
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var batch []event
+	handle := func(r *rawio.Reply) {
+		if ev, ok := s.mt.match(r, p.src); ok {
+			batch = append(batch, ev)
+		}
+	}
+	for {
+		select {
+		case <-s.stop:
+			return
+		default:
+		}
+		if _, err := p.recv.Poll(5*time.Millisecond, handle); err != nil {
+			select {
+			case s.recvErr <- err:
+			default:
+			}
+			return
+		}
+		if len(batch) > 0 {
+			select {
+			case s.events <- batch:
+			case <-s.stop:
+				return
+			}
+			batch = nil
+		}
+	}
+}
+
+func (s *scanner) close() {
+	close(s.stop)
+	s.wg.Wait()
+	for _, p := range s.paths {
+		p.send.Close()
+		p.recv.Close()
+	}
+}
+
+func (s *scanner) run(ctx context.Context, done func(HostResult)) error {
+	var (
+		probes   []ultrascan.Probe
+		expired  []uint64
+		finished []int
+	)
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		now := time.Now()
+		var wake time.Time
+		probes, wake = s.eng.Next(now, probes[:0])
+		for _, p := range probes {
+			if err := s.send(p); err != nil {
+				return err
+			}
+		}
+		if err := s.flush(); err != nil {
+			return err
+		}
+		// Timed-out probes stay in s.out: a late reply still tells the
+		// port's state even when the engine has moved on.
+		expired = s.eng.Expired(time.Now(), expired[:0])
+		finished = s.deliver(finished[:0], done)
+		if s.eng.Done() {
+			return nil
+		}
+		wait := min(max(time.Until(wake), 0), maxWait)
+		if wait == 0 {
+			// Still sending: take what has arrived without waiting.
+			select {
+			case evs := <-s.events:
+				s.handle(evs)
+			default:
+			}
+			continue
+		}
+		timer.Reset(wait)
+		select {
+		case evs := <-s.events:
+			s.handle(evs)
+		case err := <-s.recvErr:
+			return fmt.Errorf("raw scan: %w", err)
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+	}
+}
+
+func (s *scanner) send(p ultrascan.Probe) error {
+	t := &s.targets[p.Host]
+	if t.path < 0 {
+		return nil // unreachable: the probe times out
+	}
+	pa := s.paths[t.path]
+	sport := s.mt.m.SrcPort(p.Try)
+	f := probeFields{
+		srcPort: sport, dstPort: p.Port,
+		cookie: s.mt.m.Seq(t.head.src, t.head.dst, sport, p.Port, p.Try),
+		ttl:    uint8(37 + mrand.IntN(23)), ipid: uint16(mrand.Uint32()),
+	}
+	if s.opt.FixTTL {
+		f.ttl = s.opt.TTL
+	}
+	n, err := s.b.write(pa.send.Slot(), &t.head, f)
+	if err != nil {
+		return fmt.Errorf("raw scan: build probe: %w", err)
+	}
+	if s.out[p.Host] == nil {
+		s.out[p.Host] = make(map[uint32]uint64)
+	}
+	s.out[p.Host][uint32(p.Port)<<8|uint32(p.Try)] = p.ID
+	pa.pending = true
+	if err := pa.send.Commit(n); err != nil {
+		return fmt.Errorf("raw scan: send: %w", err)
+	}
+	return nil
+}
+
+func (s *scanner) flush() error {
+	for _, p := range s.paths {
+		if !p.pending {
+			continue
+		}
+		p.pending = false
+		if err := p.send.Flush(); err != nil {
+			return fmt.Errorf("raw scan: send: %w", err)
+		}
+	}
+	return nil
+}
+
+// handle feeds replies to the engine and records what they say. Replies for
+// hosts already delivered are dropped.
+func (s *scanner) handle(evs []event) {
+	now := time.Now()
+	for {
+		for _, ev := range evs {
+			s.reply(now, ev)
+			for _, d := range s.dups[ev.host] {
+				ev.host = d
+				s.reply(now, ev)
+			}
+		}
+		select {
+		case evs = <-s.events:
+			continue
+		default:
+		}
+		return
+	}
+}
+
+func (s *scanner) reply(now time.Time, ev event) {
+	h := int(ev.host)
+	out := s.out[h]
+	if out == nil || s.eng.HostComplete(h) {
+		return
+	}
+	id, ok := out[uint32(ev.port)<<8|uint32(ev.try)]
+	if !ok && ev.try == anyTry {
+		for try := cookie.MaxTry - 1; try >= 0 && !ok; try-- {
+			id, ok = out[uint32(ev.port)<<8|uint32(try)]
+		}
+	}
+	if !ok {
+		return // a reply to a probe of another scan phase, or a port never sent
+	}
+	s.eng.Reply(now, id)
+	t := s.tables[h]
+	if t == nil {
+		t = portstate.NewTable(s.spec.SilenceMeansOpen)
+		s.tables[h] = t
+	}
+	t.Record(s.spec.Proto, ev.port, s.cls.verdict(int(ev.rule)), int(ev.ttl))
+}
+
+func (s *scanner) deliver(buf []int, done func(HostResult)) []int {
+	buf = s.eng.Finished(buf)
+	end := time.Now()
+	for _, h := range buf {
+		t := s.tables[h]
+		if t == nil {
+			t = portstate.NewTable(s.spec.SilenceMeansOpen)
+		}
+		s.tables[h] = nil
+		s.out[h] = nil
+		srtt, rttvar, to := s.eng.HostTiming(h)
+		done(HostResult{
+			Host: h, Addr: s.addrs[h], Table: t,
+			SRTT: srtt, RTTVar: rttvar, Timeout: to,
+			Start: s.eng.HostStart(h), End: end, TimedOut: s.eng.HostTimedOut(h),
+		})
+	}
+	return buf
+}

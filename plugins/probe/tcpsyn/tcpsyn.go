@@ -1,0 +1,131 @@
+// Package tcpsyn is the probe.tcp_syn plugin: Nmap's SYN scan (-sS). It
+// declares one raw TCP SYN template and what each kind of reply means; the
+// core builds, sends and matches the packets without calling the plugin per
+// probe.
+//
+// On the wire: a 24-byte TCP header with only SYN set, window 1024 and one
+// MSS option of 1460, as Nmap's SYN probes. The core fills the ports, the
+// sequence number (a keyed cookie that identifies the probe) and the
+// checksum, and builds the IP header. An open port answers SYN/ACK (the
+// scanning host's kernel then resets it), a closed port RST.
+package tcpsyn
+
+import (
+	"context"
+	"encoding/binary"
+
+	"github.com/scanfw/scanfw/sdk"
+)
+
+// ID is the plugin's namespaced identifier.
+const ID = "probe.tcp_syn"
+
+// Version is the plugin's own version.
+const Version = "0.1.0"
+
+// Offsets of the template's slots in the TCP header.
+const (
+	offSrcPort  = 0
+	offDstPort  = 2
+	offSeq      = 4
+	offChecksum = 16
+)
+
+type plugin struct{}
+
+// New returns the plugin.
+func New() sdk.ProbeType { return plugin{} }
+
+func (plugin) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{
+		ID:          ID,
+		Kind:        sdk.KindProbe,
+		Version:     Version,
+		Description: "TCP SYN scan (-sS): half-open raw SYN probes; needs root",
+	}, nil
+}
+
+func (plugin) Configure(context.Context, sdk.Settings) ([]sdk.Diagnostic, error) {
+	return nil, nil
+}
+
+// synHeader is the probe's TCP header with zero ports, sequence number and
+// checksum: data offset 6 words (20 bytes and the MSS option), SYN, window
+// 1024, MSS 1460.
+func synHeader() []byte {
+	h := make([]byte, 24)
+	h[12] = 6 << 4
+	h[13] = 0x02 // SYN
+	binary.BigEndian.PutUint16(h[14:], 1024)
+	h[20], h[21] = 2, 4 // MSS option: kind 2, length 4
+	binary.BigEndian.PutUint16(h[22:], 1460)
+	return h
+}
+
+const (
+	flagSYN = 0x02
+	flagRST = 0x04
+	flagACK = 0x10
+)
+
+func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
+	tcp := func(mask, flags uint8, st sdk.PortState, reason string) sdk.ReplyRule {
+		return sdk.ReplyRule{
+			Match:   sdk.ReplyMatch{Kind: sdk.MatchTCP, TCPFlagsMask: mask, TCPFlags: flags, TCPWindow: -1, ICMPType: -1, ICMPCode: -1, FromTarget: -1},
+			Verdict: sdk.Verdict{State: st, Reason: reason},
+		}
+	}
+	icmp := func(v6 bool, typ, code int, reason string) sdk.ReplyRule {
+		return sdk.ReplyRule{
+			Match:   sdk.ReplyMatch{Kind: sdk.MatchICMP, ICMPv6: v6, ICMPType: typ, ICMPCode: code, TCPWindow: -1, FromTarget: -1},
+			Verdict: sdk.Verdict{State: sdk.StateFiltered, Reason: reason},
+		}
+	}
+	// Order matters: the first matching rule wins, so SYN/ACK is tested
+	// before the bare SYN of a split handshake, and RST before both.
+	rules := []sdk.ReplyRule{
+		tcp(flagRST, flagRST, sdk.StateClosed, "reset"),
+		tcp(flagSYN|flagACK, flagSYN|flagACK, sdk.StateOpen, "syn-ack"),
+		tcp(flagSYN|flagACK, flagSYN, sdk.StateOpen, "split-handshake-syn"),
+		// nmap-internals §3.1: ICMPv4 3/0,1,2,3,9,10,13 and 11/any filter a
+		// TCP port; the other unreachable codes are ignored.
+		icmp(false, 3, 0, "net-unreach"),
+		icmp(false, 3, 1, "host-unreach"),
+		icmp(false, 3, 2, "proto-unreach"),
+		icmp(false, 3, 3, "port-unreach"),
+		icmp(false, 3, 9, "net-prohibited"),
+		icmp(false, 3, 10, "host-prohibited"),
+		icmp(false, 3, 13, "admin-prohibited"),
+		icmp(false, 11, -1, "time-exceeded"),
+		// ICMPv6 destination unreachable (type 1) and time exceeded (3).
+		icmp(true, 1, 0, "no-route"),
+		icmp(true, 1, 1, "admin-prohibited"),
+		icmp(true, 1, 2, "beyond-scope"),
+		icmp(true, 1, 3, "host-unreach"),
+		icmp(true, 1, 4, "port-unreach"),
+		icmp(true, 1, 5, "admin-prohibited"),
+		icmp(true, 1, 6, "reject-route"),
+		icmp(true, 3, -1, "time-exceeded"),
+	}
+	return sdk.ProbeSpec{
+		ScanType:  "syn",
+		Proto:     sdk.ProtoTCP,
+		Transport: sdk.TransportRawIP,
+		NeedsRoot: true,
+		Templates: []sdk.PacketTemplate{{
+			Name:       "syn",
+			IPProtocol: 6,
+			Layer4:     synHeader(),
+			Slots: []sdk.Slot{
+				{Kind: sdk.SlotSrcPort, Offset: offSrcPort, Width: 2},
+				{Kind: sdk.SlotDstPort, Offset: offDstPort, Width: 2},
+				{Kind: sdk.SlotCookie, Offset: offSeq, Width: 4},
+				{Kind: sdk.SlotChecksum, Offset: offChecksum, Width: 2},
+			},
+		}},
+		Rules:   rules,
+		Silence: sdk.Verdict{State: sdk.StateFiltered, Reason: "no-response"},
+	}, nil
+}
+
+var _ sdk.ProbeType = plugin{}
