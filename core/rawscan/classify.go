@@ -2,6 +2,7 @@ package rawscan
 
 import (
 	"github.com/scanfw/scanfw/core/rawio"
+	"github.com/scanfw/scanfw/core/ultrascan"
 	"github.com/scanfw/scanfw/sdk"
 )
 
@@ -27,6 +28,26 @@ func (c *classifier) classify(r *rawio.Reply, fromTarget bool) int {
 }
 
 func (c *classifier) verdict(i int) sdk.Verdict { return c.rules[i].Verdict }
+
+// response says what a reply matched by rule i is worth for timing. ICMP
+// errors are rate-limited by routers and stacks (RFC 1812), so their absence
+// proves no loss and they never time the host as pings. A TCP answer from
+// the target makes the probe a timing-ping candidate, a reset better than a
+// handshake because it leaves no half-open connection (Nmap's
+// pingprobe_score: 6 and 3).
+func (c *classifier) response(i int) ultrascan.Response {
+	r := c.rules[i]
+	switch r.Match.Kind {
+	case sdk.MatchICMP:
+		return ultrascan.Response{Kind: ultrascan.RateLimited}
+	case sdk.MatchTCP:
+		if r.Verdict.State == sdk.StateOpen {
+			return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 3}
+		}
+		return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 6}
+	}
+	return ultrascan.Response{Kind: ultrascan.Positive}
+}
 
 func matches(m *sdk.ReplyMatch, r *rawio.Reply, fromTarget bool) bool {
 	if m.FromTarget >= 0 && (m.FromTarget == 1) != fromTarget {

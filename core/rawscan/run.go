@@ -429,7 +429,7 @@ func (s *scanner) reply(now time.Time, ev event) {
 	if !ok {
 		return // a reply to a probe of another scan phase, or a port never sent
 	}
-	s.eng.Reply(now, id)
+	s.eng.Receive(now, id, s.cls.response(int(ev.rule)))
 	t := s.tables[h]
 	if t == nil {
 		t = portstate.NewTable(s.spec.SilenceMeansOpen)
