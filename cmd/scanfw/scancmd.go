@@ -158,7 +158,8 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	resolver := &pluginResolver{self: self, profile: p, log: log}
 
 	scans := p.Scans
-	if len(scans) == 0 {
+	portScan := !p.Discovery.PingOnly && !p.Discovery.ListOnly
+	if len(scans) == 0 && portScan {
 		scans = []profile.PluginUse{{ID: defaultScan(stderr)}}
 	}
 	var techs []scan.Technique
@@ -176,12 +177,22 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		protos = append(protos, ports.Proto(spec.Proto))
 	}
 
-	list, err := selectPorts(p, protos, db)
+	if len(techs) > 0 {
+		list, err := selectPorts(p, protos, db)
+		if err != nil {
+			return nil, err
+		}
+		for i := range techs {
+			techs[i].Ports = list.Get(ports.Proto(techs[i].Spec.Proto))
+		}
+	}
+	names, err := nameResolver(p, log, stderr)
 	if err != nil {
 		return nil, err
 	}
-	for i := range techs {
-		techs[i].Ports = list.Get(ports.Proto(techs[i].Spec.Proto))
+	pingList, err := pingPorts(p, db)
+	if err != nil {
+		return nil, err
 	}
 
 	next, err := targetStream(p)
@@ -230,6 +241,11 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		Timing:        timingConfig(r),
 		SkipDiscovery: p.Discovery.Skip,
 		PingOnly:      p.Discovery.PingOnly,
+		ListOnly:      p.Discovery.ListOnly,
+		PingPorts:     pingList,
+		Names:         names,
+		NamesAll:      p.DNS.Always,
+		Shuffle:       hostShuffler(p),
 		View:          portstate.View{Verbosity: p.Verbosity, Debugging: p.Debugging, OpenOnly: p.OpenOnly},
 		ServiceName: func(pr sdk.Proto, port uint16) string {
 			return db.Name(ports.Proto(pr), port)
@@ -237,7 +253,10 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		Log: log,
 	}
 	if p.Timing.MaxHostgroup != nil {
-		s.plan.GroupSize = *p.Timing.MaxHostgroup
+		s.plan.MaxGroup = *p.Timing.MaxHostgroup
+	}
+	if p.Timing.MinHostgroup != nil {
+		s.plan.MinGroup = *p.Timing.MinHostgroup
 	}
 	return s, nil
 }
@@ -252,10 +271,9 @@ func refuseUnbuilt(p *profile.Profile) error {
 		what string
 	}{
 		{p.Version.Enabled, "version detection (-sV)"},
-		{d.ListOnly, "list scan (-sL)"},
-		{d.TCPSyn != "" || d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
-			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "host discovery probes (-PS/-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},
-		{p.DNS.Always || len(p.DNS.Servers) > 0 || p.DNS.System, "reverse DNS (-R, --dns-servers, --system-dns)"},
+		// -PS is a connect() ping, as Nmap's unprivileged one.
+		{d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
+			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "raw host discovery probes (-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},
 		{p.Interface != "" || p.SourceAddr != "" || p.SourcePort != nil || p.TTL != nil || p.DataLength != 0,
 			"raw-packet options (-e, -S, -g, --ttl, --data-length)"},
 	}

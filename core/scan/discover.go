@@ -28,7 +28,7 @@ var pingSpec = sdk.ProbeSpec{
 // discover sets each host's status and returns the hosts that are up. It is
 // the foundation's stand-in for the discovery probe plugins: -Pn, the
 // scanner's own addresses (up without probes, as Nmap's localhost-response),
-// and otherwise Nmap's unprivileged connect ping.
+// and otherwise Nmap's unprivileged connect ping (to PingPorts with -PS).
 func discover(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState, error) {
 	var up, probe []*hostState
 	for _, h := range hosts {
@@ -51,7 +51,11 @@ func discover(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState, er
 	for i, h := range probe {
 		addrs[i] = h.target.Addr
 	}
-	err := connectscan.Run(ctx, p.Timing, pingSpec, addrs, pingPorts, func(r connectscan.HostResult) {
+	ports := pingPorts
+	if p.PingPorts != nil {
+		ports = p.PingPorts
+	}
+	err := connectscan.Run(ctx, p.Timing, pingSpec, addrs, ports, func(r connectscan.HostResult) {
 		for _, port := range r.Table.Answered() {
 			h := probe[r.Host]
 			h.status = sdk.HostStatus{State: "up", Reason: port.Reason}
