@@ -94,6 +94,10 @@ func pingPorts(p *profile.Profile, db *services.DB) ([]uint16, error) {
 	return out, nil
 }
 
+// privileged is whether the scan may use raw sockets, as Nmap decides it:
+// root, unless --unprivileged.
+func privileged(p *profile.Profile) bool { return os.Geteuid() == 0 && !p.Unprivileged }
+
 // hostShuffler is --randomize-hosts: each discovery batch in a random order.
 func hostShuffler(p *profile.Profile) func(int, func(int, int)) {
 	if !p.RandomizeHosts {

@@ -160,7 +160,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	scans := p.Scans
 	portScan := !p.Discovery.PingOnly && !p.Discovery.ListOnly
 	if len(scans) == 0 && portScan {
-		scans = []profile.PluginUse{{ID: defaultScan(stderr)}}
+		scans = []profile.PluginUse{{ID: defaultScan(p, stderr)}}
 	}
 	var techs []scan.Technique
 	var protos []ports.Proto
@@ -246,6 +246,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		Names:         names,
 		NamesAll:      p.DNS.Always,
 		Shuffle:       hostShuffler(p),
+		Privileged:    privileged(p),
 		View:          portstate.View{Verbosity: p.Verbosity, Debugging: p.Debugging, OpenOnly: p.OpenOnly},
 		ServiceName: func(pr sdk.Proto, port uint16) string {
 			return db.Name(ports.Proto(pr), port)
@@ -287,13 +288,14 @@ func refuseUnbuilt(p *profile.Profile) error {
 
 // defaultScan is Nmap's choice: a SYN scan with privileges, a connect scan
 // without. This build has no raw SYN scan yet, so it says so once.
-func defaultScan(stderr io.Writer) string {
-	if os.Geteuid() == 0 && builtin("probe.tcp_syn") != nil {
+func defaultScan(p *profile.Profile, stderr io.Writer) string {
+	if !privileged(p) {
+		return "probe.tcp_connect"
+	}
+	if builtin("probe.tcp_syn") != nil {
 		return "probe.tcp_syn"
 	}
-	if os.Geteuid() == 0 {
-		fmt.Fprintln(stderr, "scanfw: running as root, but this build has no raw SYN scan yet: using a connect scan (-sT)")
-	}
+	fmt.Fprintln(stderr, "scanfw: running as root, but this build has no raw SYN scan yet: using a connect scan (-sT)")
 	return "probe.tcp_connect"
 }
 

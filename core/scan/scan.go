@@ -53,6 +53,10 @@ type Plan struct {
 	PingPorts []uint16
 	// Names finds the PTR names of addresses ("" for none); nil is -n.
 	Names func(ctx context.Context, addrs []netip.Addr) ([]string, error)
+	// Privileged says raw sockets are allowed. Nmap then reports the
+	// scanner's own addresses up without probes (localhost-response);
+	// unprivileged it pings them like any host.
+	Privileged bool
 	// NamesAll is -R: name every host, also those that are down.
 	NamesAll bool
 	Log      hclog.Logger
