@@ -62,7 +62,7 @@ func TestInterruptedJSONAndHTML(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			jsonPath, htmlPath := filepath.Join(dir, "out.jsonl"), filepath.Join(dir, "out.html")
-			cmd := exec.Command(scanfwBin, "-sT", "-Pn", "-p", "1-400", "--max-rate", "800", "--max-hostgroup", "1",
+			cmd := exec.Command(scanfwBin, "-n", "-sT", "-Pn", "-p", "1-400", "--max-rate", "800", "--max-hostgroup", "1",
 				"-oJ", jsonPath, "-oH", htmlPath, "127.0.0.1-6")
 			var se bytes.Buffer
 			cmd.Stderr = &se
@@ -157,7 +157,7 @@ func TestAppendOutputEveryFormat(t *testing.T) {
 	}
 	nbase := filepath.Join(dir, "nmap")
 	for range 2 {
-		if out, err := exec.Command("nmap", "-sT", "-p", ports, "--append-output", "-oA", nbase, "127.0.0.1").CombinedOutput(); err != nil {
+		if out, err := exec.Command("nmap", "-n", "-sT", "-p", ports, "--append-output", "-oA", nbase, "127.0.0.1").CombinedOutput(); err != nil {
 			t.Fatalf("nmap: %v\n%s", err, out)
 		}
 	}

@@ -166,8 +166,9 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	resolver := &pluginResolver{self: self, profile: p, log: log}
 
 	scans := p.Scans
-	if len(scans) == 0 {
-		scans = []profile.PluginUse{{ID: defaultScan(stderr)}}
+	portScan := !p.Discovery.PingOnly && !p.Discovery.ListOnly
+	if len(scans) == 0 && portScan {
+		scans = []profile.PluginUse{{ID: defaultScan(p, stderr)}}
 	}
 	var techs []scan.Technique
 	var protos []ports.Proto
@@ -184,12 +185,22 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		protos = append(protos, ports.Proto(spec.Proto))
 	}
 
-	list, err := selectPorts(p, protos, db)
+	if len(techs) > 0 {
+		list, err := selectPorts(p, protos, db)
+		if err != nil {
+			return nil, err
+		}
+		for i := range techs {
+			techs[i].Ports = list.Get(ports.Proto(techs[i].Spec.Proto))
+		}
+	}
+	names, err := nameResolver(p, log, stderr)
 	if err != nil {
 		return nil, err
 	}
-	for i := range techs {
-		techs[i].Ports = list.Get(ports.Proto(techs[i].Spec.Proto))
+	pingList, err := pingPorts(p, db)
+	if err != nil {
+		return nil, err
 	}
 
 	next, exprs, err := targetStream(p)
@@ -238,6 +249,12 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		Timing:        timingConfig(r),
 		SkipDiscovery: p.Discovery.Skip,
 		PingOnly:      p.Discovery.PingOnly,
+		ListOnly:      p.Discovery.ListOnly,
+		PingPorts:     pingList,
+		Names:         names,
+		NamesAll:      p.DNS.Always,
+		Shuffle:       hostShuffler(p),
+		Privileged:    privileged(p),
 		View:          portstate.View{Verbosity: p.Verbosity, Debugging: p.Debugging, OpenOnly: p.OpenOnly},
 		ServiceName: func(pr sdk.Proto, port uint16) string {
 			return db.Name(ports.Proto(pr), port)
@@ -245,7 +262,10 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		Log: log,
 	}
 	if p.Timing.MaxHostgroup != nil {
-		s.plan.GroupSize = *p.Timing.MaxHostgroup
+		s.plan.MaxGroup = *p.Timing.MaxHostgroup
+	}
+	if p.Timing.MinHostgroup != nil {
+		s.plan.MinGroup = *p.Timing.MinHostgroup
 	}
 	if s.plan.Raw, err = rawOptions(p, techs); err != nil {
 		s.close()
@@ -264,10 +284,9 @@ func refuseUnbuilt(p *profile.Profile) error {
 		what string
 	}{
 		{p.Version.Enabled, "version detection (-sV)"},
-		{d.ListOnly, "list scan (-sL)"},
-		{d.TCPSyn != "" || d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
-			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "host discovery probes (-PS/-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},
-		{p.DNS.Always || len(p.DNS.Servers) > 0 || p.DNS.System, "reverse DNS (-R, --dns-servers, --system-dns)"},
+		// -PS is a connect() ping, as Nmap's unprivileged one.
+		{d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
+			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "raw host discovery probes (-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},
 	}
 	for _, c := range checks {
 		if c.on {
@@ -278,16 +297,16 @@ func refuseUnbuilt(p *profile.Profile) error {
 }
 
 // defaultScan is Nmap's choice: a SYN scan with privileges, a connect scan
-// without. It says which one and why, once.
-func defaultScan(stderr io.Writer) string {
-	if os.Geteuid() == 0 && builtin("probe.tcp_syn") != nil {
+// without (or with --unprivileged). It says which one and why, once.
+func defaultScan(p *profile.Profile, stderr io.Writer) string {
+	switch {
+	case privileged(p) && builtin("probe.tcp_syn") != nil:
 		fmt.Fprintln(stderr, "scanfw: no scan type given; running as root, so a SYN scan (-sS)")
 		return "probe.tcp_syn"
-	}
-	if os.Geteuid() == 0 {
+	case privileged(p):
 		fmt.Fprintln(stderr, "scanfw: running as root, but this build has no raw SYN scan: using a connect scan (-sT)")
-	} else {
-		fmt.Fprintln(stderr, "scanfw: no scan type given; not root, so a connect scan (-sT), which needs no raw sockets")
+	default:
+		fmt.Fprintln(stderr, "scanfw: no scan type given; not privileged, so a connect scan (-sT), which needs no raw sockets")
 	}
 	return "probe.tcp_connect"
 }

@@ -53,7 +53,7 @@ func TestProgressLineOnATerminal(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, scanfwBin, "-sT", "-Pn", "--scan-delay", "60ms", "--stats-every", "500ms",
+	cmd := exec.CommandContext(ctx, scanfwBin, "-n", "-sT", "-Pn", "--scan-delay", "60ms", "--stats-every", "500ms",
 		"-p", joinPorts(open, closed), "127.0.0.1")
 	var stdout bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, tty

@@ -91,6 +91,10 @@ type scanner struct {
 	byFD     map[int32]inflight
 	fdOf     map[uint64]int32
 	onPort   func(host int, p sdk.Port)
+	// feed, when set, admits more hosts as others finish and says whether
+	// more may come (see Stream).
+	feed  func() bool
+	admit func() error
 }
 
 func newScanner(cfg ultrascan.Config, spec sdk.ProbeSpec, addrs []netip.Addr, ports []uint16) (*scanner, error) {
@@ -153,6 +157,13 @@ func (s *scanner) run(ctx context.Context, done func(HostResult)) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		more := false
+		if s.feed != nil {
+			var err error
+			if more, err = s.refill(); err != nil {
+				return err
+			}
+		}
 		now := time.Now()
 		var wake time.Time
 		probes, wake = s.eng.Next(now, probes[:0])
@@ -168,7 +179,7 @@ func (s *scanner) run(ctx context.Context, done func(HostResult)) error {
 			}
 		}
 		finished = s.deliver(finished[:0], done)
-		if s.eng.Done() {
+		if s.eng.Done() && !more {
 			return nil
 		}
 		wait := min(max(time.Until(wake), 0), maxWait)

@@ -69,6 +69,8 @@ var options = []*option{
 	}, help: "-F: fast mode, the 100 most frequent ports"},
 	{long: []string{"top-ports"}, arg: requiredArg, apply: func(st *state, n, v string) error { return intArg(n, v, 1, 65536, &st.p.TopPorts) }, help: "--top-ports <n>: scan the n most frequent ports"},
 	{short: 'r', apply: func(st *state, _, _ string) error { st.p.Sequential = true; return nil }, help: "-r: scan ports in order, not randomised"},
+	{long: []string{"unprivileged"}, apply: func(st *state, _, _ string) error { st.p.Unprivileged = true; return nil }, help: "--unprivileged: act without raw-socket privileges (connect scan and discovery)"},
+	{long: []string{"randomize-hosts", "rH"}, apply: func(st *state, _, _ string) error { st.p.RandomizeHosts = true; return nil }, help: "--randomize-hosts: scan targets in a random order (within batches of 4096)"},
 
 	{short: 'P', arg: optionalArg, apply: applyPing, help: "-Pn: treat all hosts as up; -PS/PA/PU/PY[ports], -PE/PP/PM, -PO[protos]: discovery probes"},
 	{long: []string{"disable-arp-ping"}, apply: func(st *state, _, _ string) error { st.p.Discovery.DisableARP = true; return nil }, help: "--disable-arp-ping: no ARP or ND discovery"},
@@ -192,10 +194,10 @@ var options = []*option{
 		"proxies", "proxy", "data", "data-string", "spoof-mac", "mtu", "scanflags", "max-os-tries", "port-ratio",
 		"servicedb", "versiondb", "resume", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
 	{long: []string{"script-trace", "script-updatedb", "traceroute", "osscan-limit", "osscan-guess", "fuzzy",
-		"randomize-hosts", "rH", "packet-trace", "version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
+		"packet-trace", "version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
 		"defeat-icmp-ratelimit", "adler32", "send-eth", "send-ip", "noninteractive", "log-errors",
 		"deprecated-xml-osclass", "release-memory", "discovery-ignore-rst", "unique", "allports", "thc", "webxml",
-		"no-stylesheet", "privileged", "unprivileged", "resolve-all"}, later: true},
+		"no-stylesheet", "privileged", "resolve-all"}, later: true},
 }
 
 func applyScanTypes(st *state, _, v string) error {

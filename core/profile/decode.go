@@ -68,7 +68,7 @@ func Parse(src []byte, filename string) (*Profile, hcl.Diagnostics) {
 
 var rootSchema = &hcl.BodySchema{
 	Attributes: attrs("targets", "exclude", "target_files", "exclude_files",
-		"ports", "exclude_ports", "top_ports", "fast", "sequential",
+		"ports", "exclude_ports", "top_ports", "fast", "sequential", "randomize_hosts", "unprivileged",
 		"verbosity", "debugging", "reason", "open_only", "data_dir", "no_nmap_data",
 		"plugin_dirs", "ipv6", "interface", "source_address", "source_port", "ttl", "data_length"),
 	Blocks: []hcl.BlockHeaderSchema{
@@ -134,6 +134,8 @@ func (d *decoder) body(b hcl.Body) {
 	d.integer(a, "top_ports", "", &p.TopPorts, 1, 65536)
 	d.boolean(a, "fast", "", &p.Fast)
 	d.boolean(a, "sequential", "", &p.Sequential)
+	d.boolean(a, "randomize_hosts", "", &p.RandomizeHosts)
+	d.boolean(a, "unprivileged", "", &p.Unprivileged)
 	d.integer(a, "verbosity", "", &p.Verbosity, 0, 10)
 	d.integer(a, "debugging", "", &p.Debugging, 0, 10)
 	d.boolean(a, "reason", "", &p.Reason)

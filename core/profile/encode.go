@@ -25,6 +25,8 @@ func (p *Profile) HCL() []byte {
 	setInt(root, "top_ports", p.TopPorts)
 	setBool(root, "fast", p.Fast)
 	setBool(root, "sequential", p.Sequential)
+	setBool(root, "randomize_hosts", p.RandomizeHosts)
+	setBool(root, "unprivileged", p.Unprivileged)
 	setInt(root, "verbosity", p.Verbosity)
 	setInt(root, "debugging", p.Debugging)
 	setBool(root, "reason", p.Reason)

@@ -16,7 +16,7 @@ func TestHCLRoundTrip(t *testing.T) {
 	}{
 		{"empty", &Profile{}},
 		{"targets only", &Profile{Targets: []string{"127.0.0.1", "::1", "198.18.0.0/30"}}},
-		{"ports", &Profile{Ports: "T:22,U:53,1000-2000", ExcludePorts: "1500", TopPorts: 100, Sequential: true}},
+		{"ports", &Profile{Ports: "T:22,U:53,1000-2000", ExcludePorts: "1500", TopPorts: 100, Sequential: true, RandomizeHosts: true, Unprivileged: true}},
 		{"fast", &Profile{Fast: true}},
 		{"timing", &Profile{Timing: Timing{Template: ptr(0), MinRTTTimeout: ptr(ms(50)), MaxRTTTimeout: ptr(ms(1500)),
 			InitialRTTTimeout: ptr(ms(700)), MaxRetries: ptr(0), ScanDelay: ptr(time.Duration(0)), MaxScanDelay: ptr(ms(20)),

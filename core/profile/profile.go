@@ -26,6 +26,11 @@ type Profile struct {
 	TopPorts     int    // --top-ports (0: not given)
 	Fast         bool   // -F: the 100 most frequent ports
 	Sequential   bool   // -r: do not randomise port order
+	// Unprivileged acts as a user without raw sockets even as root
+	// (--unprivileged): connect scans and connect discovery only.
+	Unprivileged bool
+	// RandomizeHosts shuffles each discovery batch of targets (--randomize-hosts).
+	RandomizeHosts bool
 
 	// Scans lists the probe plugins to run. Empty means the core's default
 	// (a connect scan without privileges, a SYN scan with them).

@@ -21,6 +21,10 @@ var pingSpec = sdk.ProbeSpec{
 	Rules: []sdk.ReplyRule{
 		{Match: sdk.ReplyMatch{Kind: sdk.MatchConnect, ConnectOutcome: sdk.ConnectConnected}, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: "syn-ack"}},
 		{Match: sdk.ReplyMatch{Kind: sdk.MatchConnect, ConnectOutcome: sdk.ConnectRefused}, Verdict: sdk.Verdict{State: sdk.StateClosed, Reason: "conn-refused"}},
+		// The kernel gave up (no ARP/ND answer, no route): Nmap counts the
+		// host down with that reason at once, without retries.
+		{Match: sdk.ReplyMatch{Kind: sdk.MatchConnect, ConnectOutcome: sdk.ConnectHostUnreachable}, Verdict: sdk.Verdict{State: sdk.StateFiltered, Reason: "host-unreach"}},
+		{Match: sdk.ReplyMatch{Kind: sdk.MatchConnect, ConnectOutcome: sdk.ConnectNetUnreachable}, Verdict: sdk.Verdict{State: sdk.StateFiltered, Reason: "net-unreach"}},
 	},
 	Silence: sdk.Verdict{State: sdk.StateFiltered, Reason: "no-response"},
 }
@@ -28,7 +32,7 @@ var pingSpec = sdk.ProbeSpec{
 // discover sets each host's status and returns the hosts that are up. It is
 // the foundation's stand-in for the discovery probe plugins: -Pn, the
 // scanner's own addresses (up without probes, as Nmap's localhost-response),
-// and otherwise Nmap's unprivileged connect ping.
+// and otherwise Nmap's unprivileged connect ping (to PingPorts with -PS).
 func discover(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState, error) {
 	var up, probe []*hostState
 	for _, h := range hosts {
@@ -36,7 +40,7 @@ func discover(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState, er
 		case p.SkipDiscovery:
 			h.status = sdk.HostStatus{State: "up", Reason: "user-set"}
 			up = append(up, h)
-		case isLocal(h.target.Addr):
+		case p.Privileged && isLocal(h.target.Addr):
 			h.status = sdk.HostStatus{State: "up", Reason: "localhost-response"}
 			up = append(up, h)
 		default:
@@ -51,9 +55,17 @@ func discover(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState, er
 	for i, h := range probe {
 		addrs[i] = h.target.Addr
 	}
-	err := connectscan.Run(ctx, p.Timing, pingSpec, addrs, pingPorts, func(r connectscan.HostResult) {
+	ports := pingPorts
+	if p.PingPorts != nil {
+		ports = p.PingPorts
+	}
+	err := connectscan.Run(ctx, p.Timing, pingSpec, addrs, ports, func(r connectscan.HostResult) {
+		h := probe[r.Host]
 		for _, port := range r.Table.Answered() {
-			h := probe[r.Host]
+			if port.State != sdk.StateOpen && port.State != sdk.StateClosed {
+				h.status.Reason = port.Reason // down, and why; an answer on another port still wins
+				continue
+			}
 			h.status = sdk.HostStatus{State: "up", Reason: port.Reason}
 			h.srtt, h.rttvar, h.timeout = r.SRTT, r.RTTVar, r.Timeout
 			break

@@ -7,15 +7,12 @@ package scan
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
 
-	"github.com/scanfw/scanfw/core/connectscan"
 	"github.com/scanfw/scanfw/core/portstate"
 	"github.com/scanfw/scanfw/core/rawscan"
 	"github.com/scanfw/scanfw/core/targets"
@@ -44,8 +41,25 @@ type Plan struct {
 	View     portstate.View
 	// ServiceName names a port from the services table ("" if unknown).
 	ServiceName func(sdk.Proto, uint16) string
-	// GroupSize is how many hosts are scanned together; 0 picks Nmap's size.
-	GroupSize int
+	// MinGroup and MaxGroup bound how many hosts are port-scanned together
+	// (--min-hostgroup, --max-hostgroup); 0 means no bound. Between them
+	// the size is Nmap's (groupSize).
+	MinGroup, MaxGroup int
+	// Shuffle, when set, reorders each discovery batch (--randomize-hosts).
+	Shuffle func(n int, swap func(i, j int))
+	// ListOnly is -sL: list the targets and their names, probe nothing.
+	ListOnly bool
+	// PingPorts are the ports of connect discovery (-PS); nil means 80
+	// and 443.
+	PingPorts []uint16
+	// Names finds the PTR names of addresses ("" for none); nil is -n.
+	Names func(ctx context.Context, addrs []netip.Addr) ([]string, error)
+	// Privileged says raw sockets are allowed. Nmap then reports the
+	// scanner's own addresses up without probes (localhost-response);
+	// unprivileged it pings them like any host.
+	Privileged bool
+	// NamesAll is -R: name every host, also those that are down.
+	NamesAll bool
 	// Raw holds -e, -S, -g, --ttl and --data-length for raw techniques.
 	Raw rawscan.Options
 	Log hclog.Logger
@@ -98,137 +112,6 @@ func Run(ctx context.Context, p Plan, sink Sink) (sdk.ScanEnd, error) {
 	return end, runErr
 }
 
-func run(ctx context.Context, p Plan, sink Sink, end *sdk.ScanEnd) error {
-	group := p.GroupSize
-	if group <= 0 {
-		group = groupSize(p.Techniques)
-	}
-	for {
-		batch, err := nextBatch(ctx, p, group)
-		if len(batch) > 0 {
-			end.HostsTotal += len(batch)
-			if gerr := scanGroup(ctx, p, sink, batch, end); gerr != nil {
-				return gerr
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-	}
-}
-
-// nextBatch takes up to n targets. Resolution failures of single names are
-// logged and skipped, as Nmap does ("Failed to resolve"), and do not stop
-// the scan.
-func nextBatch(ctx context.Context, p Plan, n int) ([]targets.Target, error) {
-	var out []targets.Target
-	for len(out) < n {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		t, err := p.Targets(ctx)
-		if errors.Is(err, io.EOF) {
-			return out, err
-		}
-		var re *targets.ResolveError
-		if errors.As(err, &re) {
-			p.Log.Warn("failed to resolve", "target", re.Name, "error", re.Err)
-			continue
-		}
-		if err != nil {
-			return out, err
-		}
-		out = append(out, t)
-	}
-	return out, nil
-}
-
-// groupSize follows Nmap's rule for TCP scans: max(1024/ports, 64) hosts,
-// so a group holds about the same number of probes whatever the port count.
-func groupSize(techs []Technique) int {
-	n := 0
-	for _, t := range techs {
-		n += len(t.Ports)
-	}
-	if n == 0 {
-		return 64
-	}
-	return max(1024/n, 64)
-}
-
-func scanGroup(ctx context.Context, p Plan, sink Sink, batch []targets.Target, end *sdk.ScanEnd) error {
-	hosts := make([]*hostState, len(batch))
-	for i, t := range batch {
-		hosts[i] = &hostState{target: t, start: time.Now()}
-	}
-	up, err := discover(ctx, p, hosts)
-	if err != nil {
-		return err
-	}
-	for _, h := range hosts {
-		if h.status.State != "up" {
-			end.HostsDown++
-			if err := sink.Host(ctx, h.result(p)); err != nil {
-				return err
-			}
-		}
-	}
-	if len(up) == 0 {
-		return nil
-	}
-	if p.PingOnly {
-		for _, h := range up {
-			end.HostsUp++
-			h.end = time.Now()
-			if err := sink.Host(ctx, h.result(p)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	addrs := make([]netip.Addr, len(up))
-	for i, h := range up {
-		addrs[i] = h.target.Addr
-		h.tables = make([]*portstate.Table, len(p.Techniques))
-	}
-	// Techniques run one after another over the group, in the plan's order
-	// (Nmap's fixed order); a host is finished after the last one.
-	for ti, tech := range p.Techniques {
-		last := ti == len(p.Techniques)-1
-		var sinkErr error
-		done := func(r connectscan.HostResult) {
-			h := up[r.Host]
-			h.tables[ti] = r.Table
-			h.srtt, h.rttvar, h.timeout = r.SRTT, r.RTTVar, r.Timeout
-			h.timedOut = h.timedOut || r.TimedOut
-			if !last || sinkErr != nil {
-				return
-			}
-			h.end = r.End
-			end.HostsUp++
-			sinkErr = sink.Host(ctx, h.result(p))
-		}
-		switch tech.Spec.Transport {
-		case sdk.TransportConnect:
-			err = connectscan.Run(ctx, p.Timing, tech.Spec, addrs, tech.Ports, done, watchOptions(p, tech, addrs)...)
-		case sdk.TransportRawIP, sdk.TransportEthernet:
-			err = runRaw(ctx, p, tech, addrs, done)
-		default:
-			return fmt.Errorf("%s: transport %d is not supported by this build", tech.PluginID, tech.Spec.Transport)
-		}
-		if sinkErr != nil {
-			return sinkErr
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 type hostState struct {
 	target                targets.Target
 	status                sdk.HostStatus
@@ -236,6 +119,7 @@ type hostState struct {
 	tables                []*portstate.Table
 	srtt, rttvar, timeout time.Duration
 	timedOut              bool
+	ptr                   string // from reverse DNS
 }
 
 func (h *hostState) result(p Plan) sdk.Host {
@@ -248,6 +132,9 @@ func (h *hostState) result(p Plan) sdk.Host {
 	}
 	if h.target.Name != "" {
 		out.Hostnames = []sdk.Hostname{{Name: h.target.Name, Type: "user"}}
+	}
+	if h.ptr != "" {
+		out.Hostnames = append(out.Hostnames, sdk.Hostname{Name: h.ptr, Type: "PTR"})
 	}
 	if h.status.State != "up" || h.tables == nil || h.timedOut {
 		return out

@@ -19,11 +19,11 @@ type Watcher interface {
 }
 
 // watchOptions hooks the plan's watcher, if any, into a connect scan of
-// addrs.
-func watchOptions(p Plan, tech Technique, addrs []netip.Addr) []connectscan.Option {
+// hosts; addr maps the scan's host index to its address.
+func watchOptions(p Plan, tech Technique, hosts int, addr func(int) netip.Addr) []connectscan.Option {
 	if p.Watch == nil {
 		return nil
 	}
-	p.Watch.Technique(tech.Spec.ScanType, len(addrs), len(tech.Ports))
-	return []connectscan.Option{connectscan.OnPort(func(h int, port sdk.Port) { p.Watch.Port(addrs[h], port) })}
+	p.Watch.Technique(tech.Spec.ScanType, hosts, len(tech.Ports))
+	return []connectscan.Option{connectscan.OnPort(func(h int, port sdk.Port) { p.Watch.Port(addr(h), port) })}
 }

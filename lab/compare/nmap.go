@@ -21,11 +21,16 @@ func Nmap(ctx context.Context, args []string, targets ...string) (*Run, error) {
 }
 
 // Scan runs any scanner with an Nmap-compatible command line (nmap, scanfw) with
-// args, `-oX FILE` and targets, after lab.Guard accepts every target, and parses
+// args (made DNS-safe by NoSystemDNS), `-oX FILE` and targets, after lab.Guard
+// accepts every target, and parses
 // the XML it wrote. A file rather than `-oX -` keeps the scanner's other output
 // (warnings on stdout) out of the XML.
 func Scan(ctx context.Context, bin string, args []string, targets ...string) (*Run, error) {
 	if err := lab.Guard(targets...); err != nil {
+		return nil, err
+	}
+	args, err := NoSystemDNS(args)
+	if err != nil {
 		return nil, err
 	}
 	f, err := os.CreateTemp("", "scanfw-compare-*.xml")
@@ -51,4 +56,31 @@ func Scan(ctx context.Context, bin string, args []string, targets ...string) (*R
 		return nil, fmt.Errorf("%s %s: %w", bin, strings.Join(full, " "), err)
 	}
 	return run, nil
+}
+
+// NoSystemDNS returns args with -n added unless they already say how names
+// are found. Without it both scanners send PTR queries to the machine's
+// resolvers from /etc/resolv.conf, an address outside loopback and the
+// lab, which tests must never reach. A test that wants names passes
+// --dns-servers with the lab's DNS server; -R or --system-dns without it
+// is refused.
+func NoSystemDNS(args []string) ([]string, error) {
+	servers, never, asks := false, false, ""
+	for _, a := range args {
+		switch {
+		case a == "-n":
+			never = true
+		case a == "--dns-servers" || strings.HasPrefix(a, "--dns-servers="):
+			servers = true
+		case a == "-R" || a == "--system-dns":
+			asks = a
+		}
+	}
+	if never || servers {
+		return args, nil
+	}
+	if asks != "" {
+		return nil, fmt.Errorf("%s without --dns-servers would query the system's resolvers, outside the lab", asks)
+	}
+	return append([]string{"-n"}, args...), nil
 }

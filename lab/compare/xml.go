@@ -32,9 +32,16 @@ type ScanInfo struct {
 
 // Host is one <host>.
 type Host struct {
-	Status    Status    `xml:"status"`
-	Addresses []Address `xml:"address"`
-	Ports     Ports     `xml:"ports"`
+	Status    Status     `xml:"status"`
+	Addresses []Address  `xml:"address"`
+	Hostnames []Hostname `xml:"hostnames>hostname"`
+	Ports     Ports      `xml:"ports"`
+}
+
+// Hostname is a <hostname>; Type is "user" or "PTR".
+type Hostname struct {
+	Name string `xml:"name,attr"`
+	Type string `xml:"type,attr"`
 }
 
 // Status is a host's up/down state and why.

@@ -39,6 +39,7 @@ type Writer struct {
 	mu     sync.Mutex
 	stdout bool
 	scan   sdk.ScanStart
+	listed bool // a list scan's target was shown: no "host seems down" note
 }
 
 // New returns the normal output plugin.
@@ -98,7 +99,7 @@ func (w *Writer) End(_ context.Context, e sdk.ScanEnd) ([]byte, error) {
 	}
 	name := nmaptext.Scanner(w.scan)
 	if w.stdout {
-		if e.HostsTotal == 1 && e.HostsUp == 0 && w.scan.Verbose == 0 {
+		if e.HostsTotal == 1 && e.HostsUp == 0 && w.scan.Verbose == 0 && !w.listed {
 			b.WriteString("Note: Host seems down. If it is really up, but blocking our ping probes, try -Pn\n")
 		}
 		fmt.Fprintf(&b, "%s done: %s\n", name, nmaptext.DoneSummary(e))
@@ -114,6 +115,12 @@ func (w *Writer) host(h sdk.Host) []byte {
 	}
 	var b strings.Builder
 	nameIP := nmaptext.NameIP(h)
+	if h.Status.State == "unknown" {
+		// A listed target (-sL): nothing is known but its name.
+		w.listed = true
+		fmt.Fprintf(&b, "Nmap scan report for %s\n", nameIP)
+		return []byte(b.String())
+	}
 	if h.Status.State != "up" {
 		state := h.Status.State
 		if state == "" {

@@ -154,19 +154,23 @@ func (w *Writer) Host(_ context.Context, h sdk.Host) ([]byte, error) {
 		}
 		b.WriteString("/>\n")
 	}
+	// Nmap always writes the hostnames of a host that is up, and those of
+	// another host (down, or listed by -sL) only when it has some.
+	if up || len(h.Hostnames) > 0 {
+		b.WriteString("<hostnames>\n")
+		for _, n := range h.Hostnames {
+			typ := n.Type
+			if typ != "user" && typ != "PTR" {
+				typ = "PTR"
+			}
+			fmt.Fprintf(&b, "<hostname name=\"%s\" type=\"%s\"/>\n", attr(n.Name), typ)
+		}
+		b.WriteString("</hostnames>\n")
+	}
 	if !up {
 		b.WriteString("</host>\n")
 		return []byte(b.String()), nil
 	}
-	b.WriteString("<hostnames>\n")
-	for _, n := range h.Hostnames {
-		typ := n.Type
-		if typ != "user" && typ != "PTR" {
-			typ = "PTR"
-		}
-		fmt.Fprintf(&b, "<hostname name=\"%s\" type=\"%s\"/>\n", attr(n.Name), typ)
-	}
-	b.WriteString("</hostnames>\n")
 	if len(w.scan.ScanInfo) > 0 {
 		ports(&b, h)
 	}

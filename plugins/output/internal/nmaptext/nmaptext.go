@@ -137,8 +137,12 @@ func HasOpenPorts(h sdk.Host) bool {
 
 // HostShown says whether a host appears in the output at all. Nmap reports
 // hosts that are not up only with -v, and with --open it leaves out every
-// host without an open port (down hosts included).
+// host without an open port (down hosts included). A list scan's hosts
+// (state "unknown") are what it is for, so they are always shown.
 func HostShown(s sdk.ScanStart, h sdk.Host) bool {
+	if h.Status.State == "unknown" {
+		return true
+	}
 	if s.OpenOnly && !HasOpenPorts(h) {
 		return false
 	}
