@@ -1,10 +1,12 @@
 package main
 
 import (
+	"github.com/scanfw/scanfw/data"
 	"github.com/scanfw/scanfw/plugins/output/grepable"
 	"github.com/scanfw/scanfw/plugins/output/normal"
 	"github.com/scanfw/scanfw/plugins/output/xml"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
+	"github.com/scanfw/scanfw/plugins/service/nmapdb"
 	"github.com/scanfw/scanfw/sdk"
 )
 
@@ -19,6 +21,7 @@ var builtins = []struct {
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},
+	{nmapdb.ID, func() sdk.Plugin { return nmapdb.New(nmapdb.Options{Builtin: data.ServiceProbes}) }},
 }
 
 func builtin(id string) func() sdk.Plugin {

@@ -239,6 +239,10 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	if p.Timing.MaxHostgroup != nil {
 		s.plan.GroupSize = *p.Timing.MaxHostgroup
 	}
+	if s.plan.Services, err = servicePhase(ctx, host, resolver, p, r, s.plan.ServiceName, log); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -251,7 +255,6 @@ func refuseUnbuilt(p *profile.Profile) error {
 		on   bool
 		what string
 	}{
-		{p.Version.Enabled, "version detection (-sV)"},
 		{d.ListOnly, "list scan (-sL)"},
 		{d.TCPSyn != "" || d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
 			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "host discovery probes (-PS/-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},

@@ -45,7 +45,10 @@ type Plan struct {
 	ServiceName func(sdk.Proto, uint16) string
 	// GroupSize is how many hosts are scanned together; 0 picks Nmap's size.
 	GroupSize int
-	Log       hclog.Logger
+	// Services, when set, runs on each host after its port scan (-sV);
+	// the host reaches the outputs after it.
+	Services ServicePhase
+	Log      hclog.Logger
 }
 
 // Sink receives the scan's events; the output fan-out implements it.
@@ -190,21 +193,22 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, batch []targets.Target, e
 		h.tables = make([]*portstate.Table, len(p.Techniques))
 	}
 	// Techniques run one after another over the group, in the plan's order
-	// (Nmap's fixed order); a host is finished after the last one.
+	// (Nmap's fixed order); a host is finished after the last one and its
+	// service phase.
+	deliver := &delivery{ctx: ctx, phase: p.Services, sink: sink}
 	for ti, tech := range p.Techniques {
 		last := ti == len(p.Techniques)-1
-		var sinkErr error
 		done := func(r connectscan.HostResult) {
 			h := up[r.Host]
 			h.tables[ti] = r.Table
 			h.srtt, h.rttvar, h.timeout = r.SRTT, r.RTTVar, r.Timeout
 			h.timedOut = h.timedOut || r.TimedOut
-			if !last || sinkErr != nil {
+			if !last {
 				return
 			}
 			h.end = r.End
 			end.HostsUp++
-			sinkErr = sink.Host(ctx, h.result(p))
+			deliver.host(h.result(p))
 		}
 		switch tech.Spec.Transport {
 		case sdk.TransportConnect:
@@ -212,14 +216,12 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, batch []targets.Target, e
 		default:
 			return fmt.Errorf("%s: transport %d is not supported by this build", tech.PluginID, tech.Spec.Transport)
 		}
-		if sinkErr != nil {
-			return sinkErr
-		}
 		if err != nil {
+			deliver.wait()
 			return err
 		}
 	}
-	return nil
+	return deliver.wait()
 }
 
 type hostState struct {
