@@ -226,6 +226,19 @@ const (
 	FWUDPProhibited = 3000
 )
 
+// Hostile service ports of the fw host: what a scanner's service detection
+// must survive without stalling, crashing or growing without bound.
+const (
+	FWHostileHuge    = 9001
+	FWHostileEndless = 9002
+	FWHostileReDoS   = 9003
+	FWHostileGarbage = 9004
+	FWHostileReset   = 9005
+)
+
+// FWHostilePorts lists them.
+var FWHostilePorts = []uint16{FWHostileHuge, FWHostileEndless, FWHostileReDoS, FWHostileGarbage, FWHostileReset}
+
 // FW shows every port state a scanner must tell apart, on IPv4 and IPv6.
 var FW = func() *Host {
 	h := host("fw", 2, true)
@@ -241,6 +254,11 @@ var FW = func() *Host {
 		udp(FWUDPClosed, Closed, "no listener: ICMP port unreachable"),
 		udp(FWUDPDrop, OpenFiltered, "nft drop"),
 		udp(FWUDPProhibited, Filtered, "nft reject with icmp admin-prohibited"),
+		tcp(FWHostileHuge, Open, "scanfw-labd: a 1 MiB banner"),
+		tcp(FWHostileEndless, Open, "scanfw-labd: a banner that never ends"),
+		tcp(FWHostileReDoS, Open, "scanfw-labd: a banner against backtracking regexes"),
+		tcp(FWHostileGarbage, Open, "scanfw-labd: 8 KiB of random binary"),
+		tcp(FWHostileReset, Open, "scanfw-labd: accepts, then resets"),
 	}
 	return h
 }()
