@@ -43,6 +43,10 @@ type PortFact struct {
 	// version scan should name; Package the Debian package whose daemon answers, so
 	// a version test can ask PackageVersion for the exact version installed.
 	Service, Product, Package string
+	// HidesVersion says the daemon does not tell its version on the wire
+	// (a version scan can only infer one from details, as Nmap does for
+	// PostgreSQL).
+	HidesVersion bool
 }
 
 // PackageVersion returns the installed Debian version of the daemon behind the
@@ -173,6 +177,11 @@ func daemon(proto string, port uint16, service, product, pkg string) PortFact {
 	return f
 }
 
+func hidesVersion(f PortFact) PortFact {
+	f.HidesVersion = true
+	return f
+}
+
 func host(name string, n int, v6 bool) *Host {
 	h := &Host{
 		Name:    name,
@@ -200,7 +209,7 @@ var SVC = func() *Host {
 		daemon("tcp", 53, "domain", "dnsmasq", "dnsmasq-base"),
 		daemon("tcp", 80, "http", "nginx", "nginx-light"),
 		daemon("tcp", 443, "https", "nginx", "nginx-light"),
-		daemon("tcp", 5432, "postgresql", "PostgreSQL DB", "postgresql"),
+		hidesVersion(daemon("tcp", 5432, "postgresql", "PostgreSQL DB", "postgresql")),
 		daemon("tcp", 6379, "redis", "Redis key-value store", "redis-server"),
 		daemon("tcp", 11211, "memcache", "Memcached", "memcached"),
 		tcp(113, Closed, "no listener: kernel RST"),

@@ -36,7 +36,7 @@ func servicePhase(ctx context.Context, host *pluginhost.Host, r *pluginResolver,
 		if _, err := os.Stat(path); err != nil {
 			return nil, usagef("--datadir %s: %v", p.DataDir, err)
 		}
-		use.Settings["files"] = cty.ListVal([]cty.Value{cty.StringVal(path), cty.StringVal("scanfw-service-probes")})
+		use.Settings["files"] = cty.ListVal([]cty.Value{cty.StringVal(path)})
 	}
 	pl, err := startPlugin(ctx, host, r, use, sdk.KindService)
 	if err != nil {
@@ -55,6 +55,7 @@ func servicePhase(ctx context.Context, host *pluginhost.Host, r *pluginResolver,
 		Services:    serviceParallelism(timing),
 		HostTimeout: timing.HostTimeout, ServiceName: names,
 		Version: "scanfw-" + Version, Platform: runtime.GOARCH + "-" + runtime.GOOS,
+		Log: log.Named("servicescan"),
 	}
 	s, err := servicescan.New(ctx, cfg)
 	if err != nil {

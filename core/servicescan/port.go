@@ -126,6 +126,8 @@ func (s *Scanner) phase(parent context.Context, t target) portResult {
 	}
 	// take applies one finished probe in order; true ends the phase.
 	take := func(r probeRun) bool {
+		s.cfg.Log.Trace("service probe", "target", t.hostPort(), "ssl", t.ssl, "probe", r.probe.Name,
+			"outcome", r.out, "bytes", len(r.resp), "hard", r.res.Hard, "soft", r.res.Soft, "service", r.res.Service.Name)
 		record(r)
 		switch {
 		case r.err != nil:

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	hclog "github.com/hashicorp/go-hclog"
+
 	"github.com/scanfw/scanfw/sdk"
 )
 
@@ -43,6 +45,9 @@ type Config struct {
 	Version, Platform string
 	// Now is the clock of fingerprints' dates; nil means time.Now.
 	Now func() time.Time
+	// Log gets one trace line per probe result (-d2, like Nmap's
+	// --version-trace); nil logs nothing.
+	Log hclog.Logger
 }
 
 // Scanner runs the service phase for many hosts at once, sharing one
@@ -89,6 +94,9 @@ func New(ctx context.Context, cfg Config) (*Scanner, error) {
 	}
 	if cfg.SSLTimeout <= 0 {
 		cfg.SSLTimeout = 8 * time.Second
+	}
+	if cfg.Log == nil {
+		cfg.Log = hclog.NewNullLogger()
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -186,8 +194,14 @@ func (s *Scanner) service(p *sdk.Port, r *portResult) *sdk.Service {
 		svc := r.service
 		return &svc
 	case finSoft:
-		return &sdk.Service{Name: r.service.Name, Tunnel: tunnel, Method: "probed", Conf: 10,
-			Fingerprint: s.fingerprint(p, r)}
+		// Nmap reports a softmatch's templates (a product, sometimes a
+		// version) and still offers the fingerprint.
+		svc := r.service
+		svc.Method, svc.Conf, svc.Fingerprint = "probed", 10, s.fingerprint(p, r)
+		if r.ssl {
+			svc.Tunnel = "ssl"
+		}
+		return &svc
 	case finNoMatch:
 		if !r.answered && !r.ssl {
 			return nil
