@@ -210,7 +210,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{"no targets", []string{"-sT", "-p", "80"}, []string{"no targets"}},
 		{"profile error", []string{"--profile", badProfile}, []string{"bad.hcl:3:", "template = 9"}},
 		{"missing plugin", []string{"--profile", unknownPlugin}, []string{"output.nosuch", "not available"}},
-		{"not built yet", []string{"-sT", "-sV", "-p", "80", "127.0.0.1"}, []string{"version detection (-sV) is not supported yet"}},
+		{"not built yet", []string{"-sL", "127.0.0.1"}, []string{"list scan (-sL) is not supported yet"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
