@@ -2,6 +2,7 @@ package servicescan
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -101,19 +102,29 @@ func (s *Scanner) phase(parent context.Context, t target) portResult {
 	futures := map[*probe]*future{}
 
 	// decided says the probes after NULL already give the answer without
-	// it: each finished, the first hard match reached before any pending
-	// probe or softmatch, or none left at all.
+	// it: walking Nmap's order over finished probes (narrowing after a
+	// softmatch as the real walk would) reaches a hard match or the end.
 	decided := func() bool {
-		for _, p := range order[pos:] {
+		rest, walked, softSeen := order[pos:], map[*probe]bool{}, soft
+		for i := 0; i < len(rest); i++ {
+			p := rest[i]
+			walked[p] = true
 			f := futures[p]
-			if f == nil || !isDone(f) {
-				return false
-			}
-			if f.r.err != nil || f.r.res.Soft {
+			if f == nil || !isDone(f) || f.r.err != nil {
 				return false
 			}
 			if f.r.res.Hard {
 				return true
+			}
+			if f.r.res.Soft && softSeen == "" {
+				softSeen = f.r.res.Service.Name
+				var narrowed []*probe
+				for _, q := range s.cat.order(t.proto, t.port, t.ssl, s.cfg.Intensity, softSeen) {
+					if !walked[q] && !slices.Contains(order[:pos], q) {
+						narrowed = append(narrowed, q)
+					}
+				}
+				rest, i = narrowed, -1
 			}
 		}
 		return true
