@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/scanfw/scanfw/lab/labd"
 )
@@ -28,14 +29,20 @@ func (u *upper) fw(ctx context.Context, h *Host) error {
 		return err
 	}
 	c := labd.Config{
-		TCPClose:  []uint16{FWTCPOpen, FWTCPReset, FWTCPDrop, FWTCPProhibited},
-		TCPHold:   []uint16{FWTCPHold},
-		UDPEcho:   []uint16{FWUDPEcho, FWUDPDrop, FWUDPProhibited},
-		UDPSilent: []uint16{FWUDPSilent},
+		TCPClose:   []uint16{FWTCPOpen, FWTCPReset, FWTCPDrop, FWTCPProhibited},
+		TCPHold:    []uint16{FWTCPHold},
+		UDPEcho:    []uint16{FWUDPEcho, FWUDPDrop, FWUDPProhibited},
+		UDPSilent:  []uint16{FWUDPSilent},
+		HoldFor:    30 * time.Second,
+		TCPHuge:    []uint16{FWHostileHuge},
+		TCPEndless: []uint16{FWHostileEndless},
+		TCPReDoS:   []uint16{FWHostileReDoS},
+		TCPGarbage: []uint16{FWHostileGarbage},
+		TCPReset:   []uint16{FWHostileReset},
 	}
 	pid, err := u.labd(ctx, h, "labd", c)
 	if err != nil {
 		return err
 	}
-	return waitListening(ctx, pid, append(c.TCPClose, c.TCPHold...), append(c.UDPEcho, c.UDPSilent...))
+	return waitListening(ctx, pid, append(append(c.TCPClose, c.TCPHold...), FWHostilePorts...), append(c.UDPEcho, c.UDPSilent...))
 }

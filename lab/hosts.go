@@ -43,6 +43,10 @@ type PortFact struct {
 	// version scan should name; Package the Debian package whose daemon answers, so
 	// a version test can ask PackageVersion for the exact version installed.
 	Service, Product, Package string
+	// HidesVersion says the daemon does not tell its version on the wire
+	// (a version scan can only infer one from details, as Nmap does for
+	// PostgreSQL).
+	HidesVersion bool
 }
 
 // PackageVersion returns the installed Debian version of the daemon behind the
@@ -173,6 +177,11 @@ func daemon(proto string, port uint16, service, product, pkg string) PortFact {
 	return f
 }
 
+func hidesVersion(f PortFact) PortFact {
+	f.HidesVersion = true
+	return f
+}
+
 func host(name string, n int, v6 bool) *Host {
 	h := &Host{
 		Name:    name,
@@ -200,7 +209,7 @@ var SVC = func() *Host {
 		daemon("tcp", 53, "domain", "dnsmasq", "dnsmasq-base"),
 		daemon("tcp", 80, "http", "nginx", "nginx-light"),
 		daemon("tcp", 443, "https", "nginx", "nginx-light"),
-		daemon("tcp", 5432, "postgresql", "PostgreSQL DB", "postgresql"),
+		hidesVersion(daemon("tcp", 5432, "postgresql", "PostgreSQL DB", "postgresql")),
 		daemon("tcp", 6379, "redis", "Redis key-value store", "redis-server"),
 		daemon("tcp", 11211, "memcache", "Memcached", "memcached"),
 		tcp(113, Closed, "no listener: kernel RST"),
@@ -226,6 +235,19 @@ const (
 	FWUDPProhibited = 3000
 )
 
+// Hostile service ports of the fw host: what a scanner's service detection
+// must survive without stalling, crashing or growing without bound.
+const (
+	FWHostileHuge    = 9001
+	FWHostileEndless = 9002
+	FWHostileReDoS   = 9003
+	FWHostileGarbage = 9004
+	FWHostileReset   = 9005
+)
+
+// FWHostilePorts lists them.
+var FWHostilePorts = []uint16{FWHostileHuge, FWHostileEndless, FWHostileReDoS, FWHostileGarbage, FWHostileReset}
+
 // FW shows every port state a scanner must tell apart, on IPv4 and IPv6.
 var FW = func() *Host {
 	h := host("fw", 2, true)
@@ -241,6 +263,11 @@ var FW = func() *Host {
 		udp(FWUDPClosed, Closed, "no listener: ICMP port unreachable"),
 		udp(FWUDPDrop, OpenFiltered, "nft drop"),
 		udp(FWUDPProhibited, Filtered, "nft reject with icmp admin-prohibited"),
+		tcp(FWHostileHuge, Open, "scanfw-labd: a 1 MiB banner"),
+		tcp(FWHostileEndless, Open, "scanfw-labd: a banner that never ends"),
+		tcp(FWHostileReDoS, Open, "scanfw-labd: a banner against backtracking regexes"),
+		tcp(FWHostileGarbage, Open, "scanfw-labd: 8 KiB of random binary"),
+		tcp(FWHostileReset, Open, "scanfw-labd: accepts, then resets"),
 	}
 	return h
 }()

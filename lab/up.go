@@ -275,6 +275,10 @@ func (u *upper) labd(ctx context.Context, h *Host, name string, c labd.Config) (
 		"-tcp-close", labd.FormatPorts(c.TCPClose), "-tcp-hold", labd.FormatPorts(c.TCPHold),
 		"-udp-echo", labd.FormatPorts(c.UDPEcho), "-udp-silent", labd.FormatPorts(c.UDPSilent),
 	}
+	args = append(args, labd.HostileArgs(c)...)
+	if c.HoldFor > 0 {
+		args = append(args, "-hold-for", c.HoldFor.String())
+	}
 	if c.Bind != "" {
 		args = append(args, "-bind", c.Bind)
 	}

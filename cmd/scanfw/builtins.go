@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/scanfw/scanfw/data"
 	"github.com/scanfw/scanfw/plugins/output/grepable"
 	"github.com/scanfw/scanfw/plugins/output/html"
 	jsonout "github.com/scanfw/scanfw/plugins/output/json"
@@ -8,6 +9,7 @@ import (
 	"github.com/scanfw/scanfw/plugins/output/xml"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
 	"github.com/scanfw/scanfw/plugins/probe/tcpsyn"
+	"github.com/scanfw/scanfw/plugins/service/nmapdb"
 	"github.com/scanfw/scanfw/sdk"
 )
 
@@ -25,6 +27,7 @@ var builtins = []struct {
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},
 	{jsonout.ID, func() sdk.Plugin { return jsonout.New() }},
 	{html.ID, func() sdk.Plugin { return html.New() }},
+	{nmapdb.ID, func() sdk.Plugin { return nmapdb.New(nmapdb.Options{Builtin: data.ServiceProbes}) }},
 }
 
 func builtin(id string) func() sdk.Plugin {

@@ -271,6 +271,10 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		s.close()
 		return nil, err
 	}
+	if s.plan.Services, err = servicePhase(ctx, host, resolver, p, r, s.plan.ServiceName, log); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -283,7 +287,6 @@ func refuseUnbuilt(p *profile.Profile) error {
 		on   bool
 		what string
 	}{
-		{p.Version.Enabled, "version detection (-sV)"},
 		// -PS is a connect() ping, as Nmap's unprivileged one.
 		{d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
 			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "raw host discovery probes (-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},

@@ -193,24 +193,26 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, hosts []*hostState, width
 	for _, h := range hosts {
 		h.tables = make([]*portstate.Table, len(p.Techniques))
 	}
+	// A host is finished after its last technique and its service phase
+	// (-sV), which runs while the group scans on.
+	deliver := &delivery{ctx: ctx, phase: p.Services, sink: sink}
 	for ti, tech := range p.Techniques {
 		last := ti == len(p.Techniques)-1
-		var sinkErr error
 		done := func(r connectscan.HostResult) {
 			h := hosts[r.Host]
 			h.tables[ti] = r.Table
 			h.srtt, h.rttvar, h.timeout = r.SRTT, r.RTTVar, r.Timeout
 			h.timedOut = h.timedOut || r.TimedOut
-			if !last || sinkErr != nil {
+			if !last {
 				return
 			}
 			h.end = r.End
 			end.HostsUp++
-			sinkErr = sink.Host(ctx, h.result(p))
+			deliver.host(h.result(p))
 		}
 		i := 0
 		next := func() (connectscan.Target, bool) {
-			if i == len(hosts) || sinkErr != nil {
+			if i == len(hosts) || deliver.failed() {
 				return connectscan.Target{}, false
 			}
 			h := hosts[i]
@@ -227,14 +229,12 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, hosts []*hostState, width
 		default:
 			return fmt.Errorf("%s: transport %d is not supported by this build", tech.PluginID, tech.Spec.Transport)
 		}
-		if sinkErr != nil {
-			return sinkErr
-		}
 		if err != nil {
+			deliver.wait()
 			return err
 		}
 	}
-	return nil
+	return deliver.wait()
 }
 
 // seed is what the host's last phase learnt about its round trip, for the

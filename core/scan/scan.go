@@ -62,7 +62,10 @@ type Plan struct {
 	NamesAll bool
 	// Raw holds -e, -S, -g, --ttl and --data-length for raw techniques.
 	Raw rawscan.Options
-	Log hclog.Logger
+	// Services, when set, runs on each host after its port scan (-sV);
+	// the host reaches the outputs after it.
+	Services ServicePhase
+	Log      hclog.Logger
 	// Watch, if set, hears of techniques and port answers as they happen.
 	Watch Watcher
 }

@@ -97,6 +97,8 @@ type Service struct {
 	Name    string `xml:"name,attr"`
 	Product string `xml:"product,attr"`
 	Version string `xml:"version,attr"`
+	Tunnel  string `xml:"tunnel,attr"`
+	Method  string `xml:"method,attr"`
 }
 
 // Parse reads one Nmap-format XML document.

@@ -25,6 +25,32 @@ type Config struct {
 	UDPEcho   []uint16 // send every datagram back
 	UDPSilent []uint16 // read every datagram, never answer
 	HoldFor   time.Duration
+	// Hostile services, for scanners' service detection: each must cost
+	// a scanner at most one probe's wait and a bounded amount of memory.
+	TCPHuge    []uint16 // a 1 MiB banner at once, then hold
+	TCPEndless []uint16 // a banner that never ends (until HoldFor)
+	TCPReDoS   []uint16 // a banner built to make backtracking regexes explode
+	TCPGarbage []uint16 // 8 KiB of random binary, then hold
+	TCPReset   []uint16 // accept, then reset the connection
+}
+
+// hostile names the behaviour of each hostile port list, for flags and Run.
+func (c *Config) hostile() []struct {
+	flag  string
+	ports *[]uint16
+	serve func(net.Conn, time.Duration)
+} {
+	return []struct {
+		flag  string
+		ports *[]uint16
+		serve func(net.Conn, time.Duration)
+	}{
+		{"tcp-huge", &c.TCPHuge, serveHuge},
+		{"tcp-endless", &c.TCPEndless, serveEndless},
+		{"tcp-redos", &c.TCPReDoS, serveReDoS},
+		{"tcp-garbage", &c.TCPGarbage, serveGarbage},
+		{"tcp-reset", &c.TCPReset, serveReset},
+	}
 }
 
 // ParseFlags reads a Config from command-line arguments.
@@ -38,10 +64,19 @@ func ParseFlags(args []string) (Config, error) {
 	fs.StringVar(&ue, "udp-echo", "", "UDP ports that echo each datagram")
 	fs.StringVar(&us, "udp-silent", "", "UDP ports that never answer")
 	fs.DurationVar(&c.HoldFor, "hold-for", time.Minute, "longest time a held connection stays open")
+	hostile := map[string]*string{}
+	for _, h := range c.hostile() {
+		hostile[h.flag] = fs.String(h.flag, "", "hostile TCP ports: "+h.flag)
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
 	var err error
+	for _, h := range c.hostile() {
+		if *h.ports, err = ParsePorts(*hostile[h.flag]); err != nil {
+			return c, err
+		}
+	}
 	for _, p := range []struct {
 		s   string
 		dst *[]uint16
@@ -110,6 +145,18 @@ func Run(ctx context.Context, c Config) error {
 			lns = append(lns, l)
 			wg.Add(1)
 			go func() { defer wg.Done(); serveTCP(ctx, l, hold, c.HoldFor) }()
+		}
+	}
+	for _, h := range c.hostile() {
+		for _, p := range *h.ports {
+			l, err := net.Listen("tcp", addr(p))
+			if err != nil {
+				closeAll()
+				return fmt.Errorf("listen tcp %s: %w", addr(p), err)
+			}
+			lns = append(lns, l)
+			wg.Add(1)
+			go func() { defer wg.Done(); serveEach(l, h.serve, c.HoldFor) }()
 		}
 	}
 	for _, echo := range []bool{true, false} {

@@ -6,13 +6,15 @@
 // Files are loaded in order and merged by (protocol, probe name): the first
 // file that defines a probe gives its payload and settings, and every
 // file's rules for it are appended in file order. By default Nmap's
-// installed file comes first, so that with Nmap installed the answers are
-// Nmap's, and the project's own file (embedded, passed in Options.Builtin)
-// follows and catches what Nmap's rules do not.
+// installed file is used alone, so that with Nmap installed the answers are
+// Nmap's; without it (or with no_nmap_data) the project's own file
+// (embedded, passed in Options.Builtin) serves. The files setting can merge
+// both.
 //
 // A response is tested against the probe's own rules in file order, then
 // each fallback probe's rules, then (TCP) the NULL probe's rules. The first
-// hard match wins; a softmatch is kept only if no hard match follows.
+// hard match wins; a softmatch (with its templates expanded, as Nmap
+// reports them) is kept only if no hard match follows.
 package nmapdb
 
 import (
@@ -68,7 +70,7 @@ type Options struct {
 type Settings struct {
 	// Files are probe files to load in order; "scanfw-service-probes"
 	// names the embedded file. Empty: Nmap's installed file when present
-	// (unless no_nmap_data), then the embedded file.
+	// (unless no_nmap_data), else the embedded file.
 	Files []string `json:"files"`
 	// NoNmapData leaves Nmap's installed file out of the default list.
 	NoNmapData bool `json:"no_nmap_data"`
@@ -101,7 +103,7 @@ func (m *Matcher) Info(context.Context) (sdk.Info, error) {
 		Version:     Version,
 		Description: "service and version detection from nmap-service-probes files (the project's own, and Nmap's when installed)",
 		Config: []sdk.ConfigField{
-			{Name: "files", Type: "list(string)", Description: `probe files in order; "` + BuiltinFile + `" is the embedded file (default: Nmap's installed file when present, then the embedded one)`},
+			{Name: "files", Type: "list(string)", Description: `probe files in order; "` + BuiltinFile + `" is the embedded file (default: Nmap's installed file when present, else the embedded one)`},
 			{Name: "no_nmap_data", Type: "bool", Description: "do not load Nmap's installed nmap-service-probes by default", Default: false},
 			{Name: "match_timeout_ms", Type: "number", Description: "time limit of one regex on one response, in milliseconds", Default: defaultMatchMS},
 		},
@@ -142,10 +144,14 @@ func (m *Matcher) database() (*database, error) {
 func (m *Matcher) load(s Settings) (*database, []sdk.Diagnostic, error) {
 	files := s.Files
 	if len(files) == 0 {
+		// Nmap's file alone when installed: merged with the embedded
+		// one, a probe of ours listed for a port would run in Nmap's
+		// first pass and could answer before Nmap's own probes do, so
+		// the answers would stop being Nmap's. Both together is a
+		// files setting away.
 		if _, err := os.Stat(m.opts.NmapFile); err == nil && !s.NoNmapData {
 			files = append(files, m.opts.NmapFile)
-		}
-		if len(m.opts.Builtin) > 0 {
+		} else if len(m.opts.Builtin) > 0 {
 			files = append(files, BuiltinFile)
 		}
 	}
@@ -410,6 +416,7 @@ func (db *database) match(ctx context.Context, it sdk.MatchItem) sdk.MatchResult
 	}
 	subj := bytere.NewSubject(resp)
 	var soft *rule
+	var softSvc sdk.Service
 	for _, q := range p.chain {
 		for _, r := range q.rules {
 			if ctx.Err() != nil {
@@ -423,7 +430,9 @@ func (db *database) match(ctx context.Context, it sdk.MatchItem) sdk.MatchResult
 				continue // a timeout is no match, as PCRE's match limit is in Nmap
 			}
 			if r.Soft {
-				soft = r
+				// Nmap reports a softmatch's templates too (PostgreSQL's
+				// "9.6.0 or later" comes from one), so expand them now.
+				soft, softSvc = r, service(r, subj, spans, it.Tunnel)
 				continue
 			}
 			res.Hard = true
@@ -434,7 +443,7 @@ func (db *database) match(ctx context.Context, it sdk.MatchItem) sdk.MatchResult
 	}
 	if soft != nil {
 		res.Soft = true
-		res.Service = service(soft, bytere.Subject{}, nil, it.Tunnel)
+		res.Service = softSvc
 		res.Rule = fmt.Sprintf("%s:%d", soft.File, soft.Line)
 	}
 	return res
@@ -446,9 +455,6 @@ func service(r *rule, subj bytere.Subject, spans []bytere.Span, tunnel string) s
 	s := sdk.Service{Name: r.Service, Tunnel: tunnel, Method: "probed", Conf: 10}
 	if name, ok := strings.CutPrefix(s.Name, "ssl/"); ok {
 		s.Name, s.Tunnel = name, "ssl"
-	}
-	if r.Soft {
-		return s
 	}
 	field := func(tmpl string, size int) string {
 		if tmpl == "" {
