@@ -10,8 +10,7 @@ build:
 
 # The whole suite, race detector on. Lab tests need root and the packages of
 # .ci/install-lab.sh; without them they skip (in CI, where CI=true, they fail).
-test:
-	$(GO) vet ./...
+test: lint
 	$(GO) test -race -timeout 20m ./...
 
 test-short:
