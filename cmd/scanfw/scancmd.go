@@ -52,6 +52,10 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return reportUsage(stderr, err)
 	}
+	ck, inv, err := loadCheckpoint(inv)
+	if err != nil {
+		return reportUsage(stderr, err)
+	}
 	if inv.Help {
 		io.WriteString(stdout, nmapargs.Usage())
 		return exitOK
@@ -115,7 +119,12 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 	term.SetScope(scope(s, s.targetExprs))
 	s.plan.Watch = term
 	go term.Run(ctx)
-	_, err = scan.Run(ctx, s.plan, term.Sink(s.fanout))
+	var sink scan.Sink = term.Sink(s.fanout)
+	if sink, err = trackScan(ctx, inv, ck, s, sink); err != nil {
+		fmt.Fprintf(stderr, "scanfw: %v\n", err)
+		return exitError
+	}
+	_, err = scan.Run(ctx, s.plan, sink)
 	if err != nil {
 		fmt.Fprintf(stderr, "scanfw: scan stopped: %v\n", err)
 		return exitError
@@ -219,7 +228,8 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 			s.close()
 			return nil, err
 		}
-		w, err := openDest(o.Path, o.Append, stdout)
+		// Resuming continues the files (resume.Continue cuts them back).
+		w, err := openDest(o.Path, o.Append || inv.Resume != "", stdout)
 		if err != nil {
 			s.close()
 			return nil, usagef("output %s: %v", o.ID, err)

@@ -141,6 +141,7 @@ var options = []*option{
 		st.inv.StatsEvery = d
 		return nil
 	}, help: "--stats-every <time>: print a progress line this often (10s, 1m)"},
+	{long: []string{"resume"}, arg: requiredArg, apply: func(st *state, _, v string) error { st.inv.Resume = v; return nil }, help: "--resume <file>: continue an interrupted scan (its checkpoint, or the output file it sits beside)"},
 	{long: []string{"reason"}, apply: func(st *state, _, _ string) error { st.p.Reason = true; return nil }, help: "--reason: show why a port has its state"},
 	{long: []string{"open"}, apply: func(st *state, _, _ string) error { st.p.OpenOnly = true; return nil }, help: "--open: show only open (or possibly open) ports"},
 
@@ -192,7 +193,7 @@ var options = []*option{
 	{long: []string{"sI"}, arg: requiredArg, later: true},
 	{long: []string{"script", "script-args", "script-args-file", "script-help", "script-timeout", "ip-options",
 		"proxies", "proxy", "data", "data-string", "spoof-mac", "mtu", "scanflags", "max-os-tries", "port-ratio",
-		"servicedb", "versiondb", "resume", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
+		"servicedb", "versiondb", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
 	{long: []string{"script-trace", "script-updatedb", "traceroute", "osscan-limit", "osscan-guess", "fuzzy",
 		"packet-trace", "version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
 		"defeat-icmp-ratelimit", "adler32", "send-eth", "send-ip", "noninteractive", "log-errors",

@@ -47,6 +47,10 @@ type Invocation struct {
 	// part of the profile.
 	StatsEvery time.Duration
 
+	// Resume is --resume: the checkpoint (or an output file beside which it
+	// lies) of an interrupted scan to continue.
+	Resume string
+
 	// Args are the arguments as given (without the program name) and
 	// CommandLine is them joined after "scanfw", as Nmap records its command
 	// line in XML "args" and the normal output header.
