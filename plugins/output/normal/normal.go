@@ -193,6 +193,35 @@ func (w *Writer) ports(b *strings.Builder, h sdk.Host, nameIP string) {
 	}
 	w.rstNote(b, h)
 	w.table(b, h)
+	fingerprints(b, h)
+}
+
+// maxFingerprints is how many service fingerprints Nmap 7.93 prints per
+// host; the count in its lead line is capped the same way.
+const maxFingerprints = 9
+
+// fingerprints writes Nmap's request to submit the SF-Port fingerprints of
+// services that answered but matched no rule, right under the port table.
+// The text is Nmap's, but submissions go to the project, not to Nmap.
+func fingerprints(b *strings.Builder, h sdk.Host) {
+	var fps []string
+	for _, p := range h.Ports {
+		if p.Service != nil && p.Service.Fingerprint != "" && len(fps) < maxFingerprints {
+			fps = append(fps, p.Service.Fingerprint)
+		}
+	}
+	if len(fps) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "%d %s unrecognized despite returning data. If you know the service/version, please submit the following %s at %s/issues :\n",
+		len(fps), nmaptext.Plural(len(fps), "service", "services"), nmaptext.Plural(len(fps), "fingerprint", "fingerprints"), nmaptext.ProjectURL)
+	for _, fp := range fps {
+		if len(fps) > 1 {
+			b.WriteString("==============NEXT SERVICE FINGERPRINT (SUBMIT INDIVIDUALLY)==============\n")
+		}
+		b.WriteString(fp)
+		b.WriteString("\n")
+	}
 }
 
 // notShown writes "Not shown: 157 closed tcp ports (reset), 31 filtered tcp

@@ -2,6 +2,7 @@ package normal
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -70,6 +71,13 @@ func TestGoldenAgainstNmap(t *testing.T) {
 	span := itoa(lo) + "-" + itoa(lo+40)
 	open6 := nmaprun.Listen(t, "::1", 1)
 	few6 := nmaprun.PortList(open6[0], nmaprun.ClosedPort(t, "::1"))
+	// Services no rule knows: Nmap asks for their fingerprints, at most
+	// nine of them, under the port table.
+	unknown := func(port uint16) []byte {
+		return fmt.Appendf(nil, "XYZZY-%d unheard-of banner v1.2\r\n\x00\x01\xff", port)
+	}
+	oneFP := nmaprun.PortList(nmaprun.ListenBanner(t, "127.0.0.1", 1, unknown)...)
+	manyFP := nmaprun.PortList(nmaprun.ListenBanner(t, "127.0.0.1", 11, unknown)...)
 	cases := []struct {
 		name string
 		args []string
@@ -84,9 +92,14 @@ func TestGoldenAgainstNmap(t *testing.T) {
 		{"ipv6", []string{"-6", "-sT", "-Pn", "-n", "-p", few6, "::1"}},
 		{"ping scan", []string{"-sn", "-n", "127.0.0.1"}},
 		{"two hosts", []string{"-sT", "-Pn", "-n", "-p", few, "127.0.0.1", "127.0.0.2"}},
+		{"one unrecognised service", []string{"-sV", "--version-intensity", "0", "-Pn", "-n", "-p", oneFP, "127.0.0.1"}},
+		{"eleven unrecognised services", []string{"-sV", "--version-intensity", "0", "-Pn", "-n", "-p", manyFP, "127.0.0.1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.args[0] == "-sV" {
+				t.Parallel() // Nmap waits some seconds for more banner
+			}
 			r := nmaprun.Run(t, c.args...)
 			file := render(t, "scan.nmap", r.Start, r.Hosts, r.End)
 			diffLines(t, nmaprun.Mask(string(r.Normal)), nmaprun.Mask(file))

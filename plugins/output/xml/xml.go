@@ -220,12 +220,14 @@ func service(b *strings.Builder, s *sdk.Service) {
 		b.WriteString(" tunnel=\"ssl\"")
 	}
 	for _, a := range []struct{ k, v string }{
-		{"hostname", s.Hostname}, {"ostype", s.OSType}, {"devicetype", s.DeviceType}, {"servicefp", s.Fingerprint},
+		{"hostname", s.Hostname}, {"ostype", s.OSType}, {"devicetype", s.DeviceType}, {"servicefp", strings.ReplaceAll(s.Fingerprint, "\nSF:", "")},
 	} {
 		if a.v != "" {
 			fmt.Fprintf(b, " %s=\"%s\"", a.k, attr(a.v))
 		}
 	}
+	// The fingerprint arrives wrapped for the normal output; Nmap's XML
+	// holds it on one line.
 	method := "table"
 	if s.Method == "probed" {
 		method = "probed"

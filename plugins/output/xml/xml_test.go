@@ -128,6 +128,9 @@ func TestGoldenAgainstNmap(t *testing.T) {
 	lo := max(int(open[0])-20, 1)
 	span := strconv.Itoa(lo) + "-" + strconv.Itoa(lo+40)
 	open6 := nmaprun.Listen(t, "::1", 1)
+	unknown := nmaprun.ListenBanner(t, "127.0.0.1", 2, func(port uint16) []byte {
+		return []byte("XYZZY-" + strconv.Itoa(int(port)) + " a banner long enough to wrap the fingerprint onto a second line\r\n\x00\x01")
+	})
 	cases := []struct {
 		name string
 		args []string
@@ -138,9 +141,13 @@ func TestGoldenAgainstNmap(t *testing.T) {
 		{"user hostname", []string{"-sT", "-Pn", "-n", "-p", few, "localhost"}},
 		{"ipv6", []string{"-6", "-sT", "-Pn", "-n", "-p", nmaprun.PortList(open6[0], closed), "::1"}},
 		{"two hosts", []string{"-sT", "-Pn", "-n", "-p", few, "127.0.0.1", "127.0.0.2"}},
+		{"unrecognised services", []string{"-sV", "--version-intensity", "0", "-Pn", "-n", "-p", nmaprun.PortList(unknown...), "127.0.0.1"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			if c.args[0] == "-sV" {
+				t.Parallel() // Nmap waits some seconds for more banner
+			}
 			r := nmaprun.Run(t, c.args...)
 			ours := render(t, "", r.Start, r.Hosts, &r.End)
 			want, got := strings.Split(maskXML(string(r.XML)), "\n"), strings.Split(maskXML(string(ours)), "\n")

@@ -56,6 +56,46 @@ func Listen(t testing.TB, addr string, n int) []uint16 {
 	return ports
 }
 
+// ListenBanner opens n TCP listeners on addr like Listen; each sends
+// banner(port) to every client and then holds the connection open until
+// the client leaves or the test ends, as a service that speaks first does.
+func ListenBanner(t testing.TB, addr string, n int, banner func(port uint16) []byte) []uint16 {
+	t.Helper()
+	var ports []uint16
+	for range n {
+		l, err := net.Listen("tcp", net.JoinHostPort(addr, "0"))
+		if err != nil {
+			t.Fatalf("listen on %s: %v", addr, err)
+		}
+		t.Cleanup(func() { l.Close() })
+		port := uint16(l.Addr().(*net.TCPAddr).Port)
+		msg := banner(port)
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					c.SetDeadline(time.Now().Add(30 * time.Second))
+					if _, err := c.Write(msg); err != nil {
+						return
+					}
+					buf := make([]byte, 4096)
+					for {
+						if _, err := c.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+		ports = append(ports, port)
+	}
+	return ports
+}
+
 // ClosedPort returns a port on addr that had a listener a moment ago and has
 // none now, so a connect is refused.
 func ClosedPort(t testing.TB, addr string) uint16 {
@@ -308,7 +348,7 @@ func host(xh xHost) (sdk.Host, error) {
 			port.Service = &sdk.Service{
 				Name: s.Name, Product: s.Product, Version: s.Version, ExtraInfo: s.ExtraInfo,
 				Hostname: s.Hostname, OSType: s.OSType, DeviceType: s.DeviceType, Tunnel: s.Tunnel,
-				Method: s.Method, Conf: s.Conf, CPE: s.CPE, Fingerprint: s.ServiceFP,
+				Method: s.Method, Conf: s.Conf, CPE: s.CPE, Fingerprint: wrapFingerprint(s.ServiceFP),
 			}
 		}
 		h.Ports = append(h.Ports, port)
@@ -340,6 +380,24 @@ var masks = []struct {
 	{regexp.MustCompile(`(?m)^\S+ done: `), "SCANNER done: "},
 	{regexp.MustCompile(`scanned in [0-9.]+ seconds`), "scanned in S seconds"},
 	{regexp.MustCompile(`(?m)^Service detection performed\..*$`), "Service detection performed."},
+	{regexp.MustCompile(`(?m)(please submit the following fingerprints?) at \S+ :$`), "$1 at URL :"},
+}
+
+// wrapFingerprint turns the one-line servicefp of Nmap's XML back into
+// the lines Nmap prints: 74 characters, then "SF:" and 71 more per line.
+func wrapFingerprint(fp string) string {
+	const first, rest = 74, 71
+	if len(fp) <= first {
+		return fp
+	}
+	var b strings.Builder
+	b.WriteString(fp[:first])
+	for fp = fp[first:]; fp != ""; {
+		n := min(rest, len(fp))
+		b.WriteString("\nSF:" + fp[:n])
+		fp = fp[n:]
+	}
+	return b.String()
 }
 
 // Mask replaces what legitimately differs between Nmap's text and ours:

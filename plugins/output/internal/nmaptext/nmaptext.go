@@ -191,7 +191,9 @@ func ServiceName(p sdk.Port, serviceScan bool) string {
 	if s.Tunnel == "ssl" {
 		name = "ssl/" + name
 	}
-	if serviceScan && s.Method != "probed" && p.State == sdk.StateOpen {
+	// Nmap marks a guess from the table with "?", but a service nothing
+	// named at all is plain "unknown".
+	if serviceScan && s.Method != "probed" && s.Name != "unknown" && p.State == sdk.StateOpen {
 		name += "?"
 	}
 	return name
