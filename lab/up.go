@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"golang.org/x/sys/unix"
 	"net"
 	"net/netip"
 	"os"
@@ -61,6 +62,13 @@ func Up(ctx context.Context, hosts ...*Host) error {
 	}
 	if err := Down(ctx); err != nil {
 		return fmt.Errorf("clean earlier lab: %w", err)
+	}
+	// The daemons live on after this process; none may inherit a descriptor
+	// this process got from its parent without close-on-exec (a shell's
+	// `exec 9>/run/scanfw-lab.lock; flock 9` once left every daemon holding
+	// the lab lock, and every later lab test waited for it).
+	if err := unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC); err != nil {
+		return fmt.Errorf("mark inherited descriptors close-on-exec: %w", err)
 	}
 	self, err := os.Executable()
 	if err != nil {
