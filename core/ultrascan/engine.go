@@ -437,13 +437,17 @@ func (e *Engine) adjustTiming(h *host, p *probe, now time.Time, received bool, v
 		// Growth waits while the path is queueing: the window that filled
 		// the queue is already large enough.
 		gInflated := !e.nmap() && e.gpath.inflated()
+		// Only a host's window keeps slow start past ssthresh on an idle
+		// path: the group window shares whatever bottleneck the hosts
+		// share, where an overshoot costs every host.
+		gIdle := e.gpath.idle()
 		if !gInflated {
-			e.group.ack(e.perf, mult)
+			e.group.ack(e.perf, mult, false)
 		} else {
 			e.group.received++
 		}
 		if !gInflated && (e.nmap() || !h.path.inflated()) {
-			h.win.ack(e.perf, mult)
+			h.win.ack(e.perf, mult, gIdle && h.path.idle())
 		} else {
 			h.win.received++
 		}
@@ -644,9 +648,20 @@ func (e *Engine) hostCheck(h *host, now time.Time) int {
 // holds the host, so a rate-limited responder refills its budget and
 // answers the retransmissions, which shows its loss is not random; later
 // pauses hold the host only while loss is not random, so on a randomly
-// lossy link fresh ports keep flowing.
+// lossy link fresh ports keep flowing. The first pause does not hold a
+// host that answered nearly every probe so far (rldSilent): it has no
+// budget to refill, and holding it would idle it for a second.
 func (e *Engine) rldHoldsHost(h *host) bool {
-	return e.nmap() || h.rldTry <= 1 || e.lossy(h)
+	return e.nmap() || (h.rldTry <= 1 && e.rldSilent(h)) || e.lossy(h)
+}
+
+// rldSilent reports whether a real share of h's probes went unanswered:
+// a responder out of its RST or ICMP budget falls silent for many probes
+// in a row, while a host that answered nearly everything (one port behind
+// a silent drop among thousands) has nothing to refill.
+func (e *Engine) rldSilent(h *host) bool {
+	silent := h.win.expected - h.win.received
+	return h.win.expected < rldMinEvents || silent*rldSilentDiv > h.win.expected
 }
 
 // pingDue is when h has been silent long enough for a timing ping.
