@@ -79,9 +79,9 @@ const (
 	// rldTime is the rate-limit-detection pause before the first
 	// retransmission at a new try (RLD_TIME_MS).
 	rldTime = time.Second
-	// By default the first pause holds the whole host only when more than
-	// 1/rldSilentDiv of its timing events were timeouts, or fewer than
-	// rldMinEvents were seen (rldSilent).
+	// By default the first pause is taken only when more than
+	// 1/rldSilentDiv of the host's timing events were timeouts, or fewer
+	// than rldMinEvents were seen (rldSilent, rldNeeded).
 	rldSilentDiv = 10
 	rldMinEvents = 1000
 	// Scan-delay boosting (boostScanDelay): the first boost for TCP, the

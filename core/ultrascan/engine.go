@@ -648,11 +648,19 @@ func (e *Engine) hostCheck(h *host, now time.Time) int {
 // holds the host, so a rate-limited responder refills its budget and
 // answers the retransmissions, which shows its loss is not random; later
 // pauses hold the host only while loss is not random, so on a randomly
-// lossy link fresh ports keep flowing. The first pause does not hold a
-// host that answered nearly every probe so far (rldSilent): it has no
-// budget to refill, and holding it would idle it for a second.
+// lossy link fresh ports keep flowing.
 func (e *Engine) rldHoldsHost(h *host) bool {
-	return e.nmap() || (h.rldTry <= 1 && e.rldSilent(h)) || e.lossy(h)
+	return e.nmap() || h.rldTry <= 1 || e.lossy(h)
+}
+
+// rldNeeded reports whether a retransmission at a new try waits for the
+// RLD pause. Nmap always pauses. By default the first pause is skipped
+// for a host that answered nearly every probe so far (rldSilent is false,
+// loss not lossy): it has no budget to refill, and the pause would idle it
+// for a second, or keep it waiting a second after its last fresh port. A
+// later timeout at try 0 asks again.
+func (e *Engine) rldNeeded(h *host) bool {
+	return e.nmap() || h.rldTry >= 1 || e.rldSilent(h) || e.lossy(h)
 }
 
 // rldSilent reports whether a real share of h's probes went unanswered:
@@ -719,7 +727,7 @@ func (e *Engine) take(hi int, now time.Time, ping bool) (Probe, bool) {
 		// Rate-limit detection: pause before the first retransmission at
 		// a new try. Nmap holds the whole host; the default holds only the
 		// retransmissions, so fresh ports keep flowing.
-		if int(old.Try)+1 > h.rldTry && len(e.ports) > 1 {
+		if int(old.Try)+1 > h.rldTry && len(e.ports) > 1 && e.rldNeeded(h) {
 			h.rldTry = int(old.Try) + 1
 			h.rldWaiting = true
 			h.rldUntil = now.Add(rldTime)
