@@ -33,6 +33,9 @@ type Options struct {
 	FixTTL bool
 	// DataLength is --data-length: random bytes appended to every probe.
 	DataLength int
+	// Debug, if set, gets one line per raw scan with the engine's
+	// counters and the final windows (for -d and the bench's analysis).
+	Debug func(msg string, args ...any)
 }
 
 // HostResult is one host's raw scan, delivered as soon as the host is
@@ -93,7 +96,18 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Opti
 		return err
 	}
 	defer s.close()
-	return s.run(ctx, done)
+	start := time.Now()
+	err = s.run(ctx, done)
+	if opt.Debug != nil {
+		st := s.eng.Stats()
+		cwnd, ssthresh := s.eng.GroupWindow()
+		opt.Debug("raw scan timing", "scan", spec.ScanType, "hosts", len(addrs), "ports", len(ports),
+			"elapsed", time.Since(start).Round(time.Millisecond), "probes", st.Probes, "retransmits", st.Retransmits,
+			"pings", st.Pings, "drops", st.Drops, "congestion", st.Congestion, "reactions", st.Reactions,
+			"boosts", st.Boosts, "rld_pauses", st.RLDPauses, "late", st.LateReplies,
+			"group_cwnd", int(cwnd), "group_ssthresh", int(ssthresh))
+	}
+	return err
 }
 
 type scanner struct {

@@ -19,7 +19,11 @@ func runRaw(ctx context.Context, p Plan, tech Technique, hosts []*hostState, wid
 		for i, h := range chunk {
 			addrs[i] = h.target.Addr
 		}
-		err := rawscan.Run(ctx, p.Timing, tech.Spec, p.Raw, addrs, tech.Ports, func(r rawscan.HostResult) {
+		opt := p.Raw
+		if opt.Debug == nil && p.Log.IsDebug() {
+			opt.Debug = p.Log.Debug
+		}
+		err := rawscan.Run(ctx, p.Timing, tech.Spec, opt, addrs, tech.Ports, func(r rawscan.HostResult) {
 			r.Host += lo
 			done(connectscan.HostResult(r))
 		})

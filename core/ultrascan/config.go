@@ -79,6 +79,11 @@ const (
 	// rldTime is the rate-limit-detection pause before the first
 	// retransmission at a new try (RLD_TIME_MS).
 	rldTime = time.Second
+	// By default the first pause is taken only when more than
+	// 1/rldSilentDiv of the host's timing events were timeouts, or fewer
+	// than rldMinEvents were seen (rldSilent, rldNeeded).
+	rldSilentDiv = 10
+	rldMinEvents = 1000
 	// Scan-delay boosting (boostScanDelay): the first boost for TCP, the
 	// doubling ceiling, the drop count and ratios that trigger it, and the
 	// answered try above which a boost is due.
@@ -103,10 +108,17 @@ type perf struct {
 	lowCwnd, maxCwnd float64
 	caIncr           float64
 	ssthreshDiv      float64
+	// probeSSThresh: by default a window that congestion never cut keeps
+	// slow start past the initial threshold. Nmap's 75 is a guess about a
+	// path it has not measured; with congestion told from random loss the
+	// first real cut sets the threshold from the path itself. Like
+	// HyStart, the extension stops as soon as the RTT floor rises at all
+	// (path.idle), well before the inflation read as congestion.
+	probeSSThresh bool
 }
 
 func newPerf(cfg Config) perf {
-	p := perf{lowCwnd: 1, maxCwnd: defaultMaxCwnd, caIncr: 1, ssthreshDiv: 1.5}
+	p := perf{lowCwnd: 1, maxCwnd: defaultMaxCwnd, caIncr: 1, ssthreshDiv: 1.5, probeSSThresh: !cfg.NmapCongestion}
 	if cfg.MinParallelism > 0 {
 		p.lowCwnd = float64(cfg.MinParallelism)
 	}

@@ -437,13 +437,17 @@ func (e *Engine) adjustTiming(h *host, p *probe, now time.Time, received bool, v
 		// Growth waits while the path is queueing: the window that filled
 		// the queue is already large enough.
 		gInflated := !e.nmap() && e.gpath.inflated()
+		// Only a host's window keeps slow start past ssthresh on an idle
+		// path: the group window shares whatever bottleneck the hosts
+		// share, where an overshoot costs every host.
+		gIdle := e.gpath.idle()
 		if !gInflated {
-			e.group.ack(e.perf, mult)
+			e.group.ack(e.perf, mult, false)
 		} else {
 			e.group.received++
 		}
 		if !gInflated && (e.nmap() || !h.path.inflated()) {
-			h.win.ack(e.perf, mult)
+			h.win.ack(e.perf, mult, gIdle && h.path.idle())
 		} else {
 			h.win.received++
 		}
@@ -649,6 +653,25 @@ func (e *Engine) rldHoldsHost(h *host) bool {
 	return e.nmap() || h.rldTry <= 1 || e.lossy(h)
 }
 
+// rldNeeded reports whether a retransmission at a new try waits for the
+// RLD pause. Nmap always pauses. By default the first pause is skipped
+// for a host that answered nearly every probe so far (rldSilent is false,
+// loss not lossy): it has no budget to refill, and the pause would idle it
+// for a second, or keep it waiting a second after its last fresh port. A
+// later timeout at try 0 asks again.
+func (e *Engine) rldNeeded(h *host) bool {
+	return e.nmap() || h.rldTry >= 1 || e.rldSilent(h) || e.lossy(h)
+}
+
+// rldSilent reports whether a real share of h's probes went unanswered:
+// a responder out of its RST or ICMP budget falls silent for many probes
+// in a row, while a host that answered nearly everything (one port behind
+// a silent drop among thousands) has nothing to refill.
+func (e *Engine) rldSilent(h *host) bool {
+	silent := h.win.expected - h.win.received
+	return h.win.expected < rldMinEvents || silent*rldSilentDiv > h.win.expected
+}
+
 // pingDue is when h has been silent long enough for a timing ping.
 func (e *Engine) pingDue(h *host) time.Time {
 	last := h.lastRecv
@@ -704,7 +727,7 @@ func (e *Engine) take(hi int, now time.Time, ping bool) (Probe, bool) {
 		// Rate-limit detection: pause before the first retransmission at
 		// a new try. Nmap holds the whole host; the default holds only the
 		// retransmissions, so fresh ports keep flowing.
-		if int(old.Try)+1 > h.rldTry && len(e.ports) > 1 {
+		if int(old.Try)+1 > h.rldTry && len(e.ports) > 1 && e.rldNeeded(h) {
 			h.rldTry = int(old.Try) + 1
 			h.rldWaiting = true
 			h.rldUntil = now.Add(rldTime)

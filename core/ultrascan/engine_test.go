@@ -133,7 +133,7 @@ func TestHostTimeout(t *testing.T) {
 	t.Parallel()
 	cfg := DefaultConfig()
 	cfg.HostTimeout = 3 * time.Second
-	res := simulate(t, cfg, []simHost{{filtered: true}, {delay: time.Millisecond}}, portRange(1, 1000), 1)
+	res := simulate(t, cfg, []simHost{{filtered: true}, {delay: time.Millisecond}}, portRange(1, 5000), 1)
 	e := res.engine
 	if !e.HostTimedOut(0) || e.HostTimedOut(1) {
 		t.Errorf("timed out: host 0 %v, host 1 %v; want only the silent host 0", e.HostTimedOut(0), e.HostTimedOut(1))
@@ -156,5 +156,42 @@ func TestFinishedAndTiming(t *testing.T) {
 	srtt, _, timeout := res.engine.HostTiming(0)
 	if srtt != 30*time.Millisecond || timeout != 100*time.Millisecond {
 		t.Errorf("host 0 srtt %v timeout %v, want 30ms and the 100ms floor", srtt, timeout)
+	}
+}
+
+// TestRLDFirstPause checks the rate-limit-detection pause by default and in
+// Nmap's mode on a host that answers every port but one behind a silent
+// drop: Nmap holds the whole host for the pause, the default skips it,
+// since the host answered far too much to be out of budget.
+func TestRLDFirstPause(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		nmap       bool
+		pauses     int
+		minElapsed time.Duration
+		maxElapsed time.Duration
+	}{
+		// 65535 ports at a window of 300 over 10 ms take about 2.6 s;
+		// Nmap's mode adds the 1 s pause.
+		{"default: no pause for a host that answers", false, 0, 2 * time.Second, 2800 * time.Millisecond},
+		{"nmap: the host waits out the pause", true, 1, 3500 * time.Millisecond, 4 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := DefaultConfig()
+			cfg.TimingLevel = 4
+			cfg.NmapCongestion = tc.nmap
+			h := simHost{delay: 5 * time.Millisecond, drop: map[uint16]bool{2000: true}}
+			res := simulate(t, cfg, []simHost{h}, portRange(1, 65535), 1)
+			st := res.engine.Stats()
+			if st.RLDPauses != tc.pauses {
+				t.Errorf("%d RLD pauses, want %d", st.RLDPauses, tc.pauses)
+			}
+			if res.elapsed < tc.minElapsed || res.elapsed > tc.maxElapsed {
+				t.Errorf("took %v, want %v..%v", res.elapsed, tc.minElapsed, tc.maxElapsed)
+			}
+		})
 	}
 }

@@ -98,3 +98,16 @@ func (s *path) lossy() bool {
 	n := s.events + s.prevEvents
 	return n >= lossMinEvents && float64(s.drops+s.prevDrops) > lossTolerance*float64(n)
 }
+
+// Extended slow start (perf.probeSSThresh) stops once the recent RTT floor
+// is above minRTT·(1+1/idleDiv) + idleSlack: the first sign of a queue.
+const (
+	idleDiv   = 8
+	idleSlack = time.Millisecond
+)
+
+// idle reports a path with no sign of a queue: enough samples, and the
+// recent RTT floor at the least RTT seen.
+func (s *path) idle() bool {
+	return s.samples >= pathMinSamples && s.recent() <= s.minRTT+s.minRTT/idleDiv+idleSlack
+}

@@ -49,26 +49,57 @@ func TestWindow(t *testing.T) {
 		w := p.initialWindow(t0)
 		for range 65 {
 			w.expected++
-			w.ack(p, 1)
+			w.ack(p, 1, false)
 		}
 		if w.cwnd != 75 {
 			t.Errorf("cwnd = %v, want 75 (capped at ssthresh)", w.cwnd)
 		}
 		w.expected++
-		w.ack(p, 1)
+		w.ack(p, 1, false)
 		if want := 75 + 1.0/75; w.cwnd != want {
 			t.Errorf("congestion avoidance: cwnd = %v, want %v", w.cwnd, want)
+		}
+	})
+	t.Run("an idle path keeps slow start past ssthresh until a cut", func(t *testing.T) {
+		w := p.initialWindow(t0)
+		for range 100 {
+			w.expected++
+			w.ack(p, 1, true)
+		}
+		if w.cwnd != 110 {
+			t.Errorf("cwnd = %v, want 110 (one per reply past ssthresh 75)", w.cwnd)
+		}
+		w.dropGroup(100, p, time.Unix(1, 0)) // cwnd 55, ssthresh 66
+		for w.cwnd < w.ssthresh {
+			w.expected++
+			w.ack(p, 1, true)
+		}
+		w.expected++
+		w.ack(p, 1, true)
+		if want := 66 + 1.0/66; w.cwnd != want {
+			t.Errorf("after a cut: cwnd = %v, want %v (congestion avoidance)", w.cwnd, want)
+		}
+		nm := DefaultConfig()
+		nm.NmapCongestion = true
+		pn := newPerf(nm)
+		w = pn.initialWindow(t0)
+		for range 100 {
+			w.expected++
+			w.ack(pn, 1, true)
+		}
+		if w.cwnd >= 76 {
+			t.Errorf("Nmap mode: cwnd = %v, want congestion avoidance above 75", w.cwnd)
 		}
 	})
 	t.Run("silence scales growth, at most 50", func(t *testing.T) {
 		w := p.initialWindow(t0)
 		w.expected = 4 // three timeouts, then one reply
-		w.ack(p, 1)
+		w.ack(p, 1, false)
 		if w.cwnd != 14 {
 			t.Errorf("cwnd = %v, want 14", w.cwnd)
 		}
 		w = window{cwnd: 10, ssthresh: 1000, expected: 1000}
-		w.ack(p, 1)
+		w.ack(p, 1, false)
 		if w.cwnd != 60 {
 			t.Errorf("cwnd = %v, want 60 (scale capped at 50)", w.cwnd)
 		}
@@ -91,7 +122,7 @@ func TestWindow(t *testing.T) {
 		w := p.initialWindow(t0)
 		for range 10 {
 			w.expected++
-			w.ack(p, 1)
+			w.ack(p, 1, false)
 		}
 		if w.cwnd != 12 {
 			t.Errorf("cwnd = %v, want 12", w.cwnd)

@@ -16,8 +16,9 @@ type simHost struct {
 	delay, jitter time.Duration
 	loss          float64 // per direction
 	open          map[uint16]bool
-	filtered      bool    // ports that are not open are silent rather than closed
-	rstRate       float64 // closed-port answers per second; 0 is unlimited
+	filtered      bool            // ports that are not open are silent rather than closed
+	drop          map[uint16]bool // these ports are silent (a firewall's drop rule)
+	rstRate       float64         // closed-port answers per second; 0 is unlimited
 	rstBurst      float64
 }
 
@@ -127,7 +128,7 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 			}
 			at = at.Add(h.delay + jitter(rng, h.jitter))
 			open := h.open[p.Port]
-			if !open && h.filtered {
+			if (!open && h.filtered) || h.drop[p.Port] {
 				continue
 			}
 			if !open && h.rstRate > 0 {
@@ -236,7 +237,7 @@ func TestSimulatedNetworks(t *testing.T) {
 				}
 			}
 			perPort := float64(res.probes) / float64(tc.hosts*len(tc.ports))
-			t.Logf("%d probes (%.2f per port), %v simulated", res.probes, perPort, res.elapsed)
+			t.Logf("%d probes (%.2f per port), %v simulated; %+v", res.probes, perPort, res.elapsed, res.engine.Stats())
 			if perPort > tc.maxPerPort {
 				t.Errorf("%.2f probes per port, want at most %.2f", perPort, tc.maxPerPort)
 			}
