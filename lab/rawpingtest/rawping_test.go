@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -165,5 +166,57 @@ func TestPingSweepIPv6(t *testing.T) {
 				t.Errorf("scanfw %v differs from nmap:\nours: %s\nnmap: %s", args, strings.Join(ours, "\n      "), strings.Join(ref, "\n      "))
 			}
 		})
+	}
+}
+
+// TestRoutedSweep16 runs discovery over a whole routed lab /16: the farm
+// /24 answers ARP, the svc and fw hosts answer their probes, the rest is
+// dropped in the sink. It must finish and stay flat in memory (discovery
+// takes 4096 targets at a time).
+func TestRoutedSweep16(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a /16 sweep takes about a minute")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("raw host discovery needs root")
+	}
+	bin := buildScanfw(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	out := filepath.Join(t.TempDir(), "out.xml")
+	cmd := exec.CommandContext(ctx, bin, "-sn", "-n", "-oX", out, "198.18.0.0/16")
+	start := time.Now()
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("scanfw: %v: %s", err, b)
+	}
+	rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB
+	t.Logf("198.18.0.0/16: %s, peak RSS %d KiB", time.Since(start).Round(time.Millisecond), rss)
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run, err := compare.Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var up []string
+	for _, h := range run.Hosts {
+		if h.Status.State == "up" {
+			up = append(up, h.Addr())
+		}
+	}
+	want := map[string]bool{lab.SVC.V4.String(): true, lab.FW.V4.String(): true}
+	for _, a := range lab.Farm.Live {
+		want[a.String()] = true
+	}
+	for _, a := range up {
+		delete(want, a)
+	}
+	if len(want) > 0 {
+		t.Errorf("live lab hosts not found: %v", want)
+	}
+	if rss > 300<<10 {
+		t.Errorf("peak RSS %d KiB: discovery of a /16 should stay well under 300 MiB", rss)
 	}
 }
