@@ -252,7 +252,12 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
+	ping, err := rawPing(p, db, timingConfig(r))
+	if err != nil {
+		return nil, err
+	}
 	s.plan = scan.Plan{
+		RawPing:       ping,
 		Start:         start,
 		Targets:       next,
 		Techniques:    techs,
@@ -297,9 +302,11 @@ func refuseUnbuilt(p *profile.Profile) error {
 		on   bool
 		what string
 	}{
-		// -PS is a connect() ping, as Nmap's unprivileged one.
-		{d.TCPAck != "" || d.UDP != "" || d.SCTPInit != "" || d.IPProto != "" ||
-			d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask, "raw host discovery probes (-PA/-PU/-PY/-PO/-PE/-PP/-PM)"},
+		// Unprivileged, -PS is a connect() ping, as Nmap's; the other
+		// probes need raw sockets here.
+		{!privileged(p) && (d.TCPAck != "" || d.UDP != "" || d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask),
+			"host discovery probes other than -PS without privileges (-PA/-PU/-PE/-PP/-PM)"},
+		{d.SCTPInit != "" || d.IPProto != "", "SCTP and IP protocol pings (-PY/-PO)"},
 	}
 	for _, c := range checks {
 		if c.on {

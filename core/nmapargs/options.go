@@ -74,6 +74,9 @@ var options = []*option{
 
 	{short: 'P', arg: optionalArg, apply: applyPing, help: "-Pn: treat all hosts as up; -PS/PA/PU/PY[ports], -PE/PP/PM, -PO[protos]: discovery probes"},
 	{long: []string{"disable-arp-ping"}, apply: func(st *state, _, _ string) error { st.p.Discovery.DisableARP = true; return nil }, help: "--disable-arp-ping: no ARP or ND discovery"},
+	// Sending at the IP layer is how every probe but ARP and ND leaves
+	// anyway, so --send-ip only turns those off, as in Nmap.
+	{long: []string{"send-ip"}, apply: func(st *state, _, _ string) error { st.p.Discovery.DisableARP = true; return nil }, help: "--send-ip: send at the IP layer (no ARP or ND discovery)"},
 	{short: 'n', apply: func(st *state, _, _ string) error { st.p.DNS.Never, st.p.DNS.Always = true, false; return nil }, help: "-n/-R: never / always resolve names"},
 	{short: 'R', apply: func(st *state, _, _ string) error { st.p.DNS.Always, st.p.DNS.Never = true, false; return nil }},
 	{long: []string{"dns-servers"}, arg: requiredArg, apply: func(st *state, _, v string) error { st.p.DNS.Servers = splitList(v); return nil }, help: "--dns-servers <a,b>: DNS servers to use"},
@@ -196,7 +199,7 @@ var options = []*option{
 		"servicedb", "versiondb", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
 	{long: []string{"script-trace", "script-updatedb", "traceroute", "osscan-limit", "osscan-guess", "fuzzy",
 		"packet-trace", "version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
-		"defeat-icmp-ratelimit", "adler32", "send-eth", "send-ip", "noninteractive", "log-errors",
+		"defeat-icmp-ratelimit", "adler32", "send-eth", "noninteractive", "log-errors",
 		"deprecated-xml-osclass", "release-memory", "discovery-ignore-rst", "unique", "allports", "thc", "webxml",
 		"no-stylesheet", "privileged", "resolve-all"}, later: true},
 }

@@ -34,6 +34,11 @@ var pingSpec = sdk.ProbeSpec{
 // scanner's own addresses (up without probes, as Nmap's localhost-response),
 // and otherwise Nmap's unprivileged connect ping (to PingPorts with -PS).
 func discover(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState, error) {
+	// Nmap 7.93 sends nothing under -Pn, not even ARP on a local link: every
+	// target is user-set up without a MAC (checked in lab/rawpingtest).
+	if p.RawPing != nil && p.Privileged && !p.SkipDiscovery {
+		return discoverRaw(ctx, p, hosts)
+	}
 	var up, probe []*hostState
 	for _, h := range hosts {
 		switch {

@@ -13,6 +13,7 @@ import (
 
 	hclog "github.com/hashicorp/go-hclog"
 
+	"github.com/scanfw/scanfw/core/hostping"
 	"github.com/scanfw/scanfw/core/portstate"
 	"github.com/scanfw/scanfw/core/rawscan"
 	"github.com/scanfw/scanfw/core/targets"
@@ -62,6 +63,9 @@ type Plan struct {
 	NamesAll bool
 	// Raw holds -e, -S, -g, --ttl and --data-length for raw techniques.
 	Raw rawscan.Options
+	// RawPing, when set (privileged), is the raw host discovery: ARP/ND on
+	// local links and its probes elsewhere, instead of the connect ping.
+	RawPing *hostping.Config
 	// Services, when set, runs on each host after its port scan (-sV);
 	// the host reaches the outputs after it.
 	Services ServicePhase
@@ -123,12 +127,14 @@ type hostState struct {
 	srtt, rttvar, timeout time.Duration
 	timedOut              bool
 	ptr                   string // from reverse DNS
+	mac, vendor           string // from ARP or ND discovery
 }
 
 func (h *hostState) result(p Plan) sdk.Host {
 	out := sdk.Host{
 		Addr: h.target.Addr, Status: h.status, Start: h.start, End: h.end, TimedOut: h.timedOut,
 		SRTT: h.srtt, RTTVar: h.rttvar, Timeout: h.timeout,
+		MAC: h.mac, MACVendor: h.vendor,
 	}
 	if out.End.IsZero() {
 		out.End = time.Now()

@@ -48,12 +48,15 @@ type Hostname struct {
 type Status struct {
 	State  string `xml:"state,attr"`
 	Reason string `xml:"reason,attr"`
+	// ReasonTTL is the TTL (hop limit) of the packet that decided it.
+	ReasonTTL string `xml:"reason_ttl,attr"`
 }
 
 // Address is an <address>; AddrType is ipv4, ipv6 or mac.
 type Address struct {
 	Addr     string `xml:"addr,attr"`
 	AddrType string `xml:"addrtype,attr"`
+	Vendor   string `xml:"vendor,attr"` // of a MAC address, from nmap-mac-prefixes
 }
 
 // Ports holds the listed ports and the folded ones.

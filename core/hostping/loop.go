@@ -1,0 +1,241 @@
+package hostping
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// loop sends every try to the hosts still unanswered, then waits out the
+// timeout, reading replies throughout.
+func (r *runner) loop(ctx context.Context) error {
+	r.start = time.Now()
+	for i := range r.hosts {
+		if r.hosts[i].via != viaNone {
+			r.remaining++
+		}
+	}
+	srcs := map[[3]byte]netip.Addr{}
+	buf := make([]byte, 64)
+	for try := 0; try < r.cfg.Tries && r.remaining > 0; try++ {
+		for i := range r.hosts {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			h := &r.hosts[i]
+			if h.done || h.via == viaNone {
+				continue
+			}
+			if err := r.send(i, try, buf, srcs); err != nil {
+				return err
+			}
+			if i%64 == 0 {
+				r.drain()
+			}
+		}
+		deadline := time.Now().Add(r.timeout())
+		for r.remaining > 0 {
+			wait := time.Until(deadline)
+			if wait <= 0 {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case rep := <-r.replies:
+				r.handle(rep)
+			case <-time.After(wait):
+			}
+		}
+	}
+	r.drain()
+	for i := range r.res {
+		if r.res[i].Probed && !r.res[i].Up && r.res[i].Reason == "" {
+			r.res[i].Reason = "no-response"
+		}
+	}
+	return nil
+}
+
+func (r *runner) drain() {
+	for {
+		select {
+		case rep := <-r.replies:
+			r.handle(rep)
+		default:
+			return
+		}
+	}
+}
+
+// handle applies one reply: the first positive one finishes its host;
+// negative ones only say why a host may be down.
+func (r *runner) handle(rep reply) {
+	i, ok := r.index[rep.Addr]
+	if !ok {
+		return
+	}
+	h, res := &r.hosts[i], &r.res[i]
+	if h.done || !res.Probed {
+		return
+	}
+	// An ARP or ND host counts only by ARP or ND: an IP answer from it
+	// (someone else's probe) would not be what Nmap reports.
+	if (h.via == viaARP || h.via == viaND) != (rep.Reason == "arp-response" || rep.Reason == "nd-response") {
+		return
+	}
+	if !rep.Up {
+		res.Reason, res.TTL = rep.Reason, rep.TTL
+		return
+	}
+	h.done = true
+	r.remaining--
+	res.Up, res.Reason, res.TTL, res.MAC = true, rep.Reason, rep.TTL, rep.MAC
+	rtt := max(time.Since(h.sentAt), time.Microsecond)
+	// Nmap's first measurement of a host (timing.cc): rttvar starts at the
+	// rtt itself, at least 5 ms.
+	res.SRTT, res.RTTVar = rtt, min(max(rtt, 5*time.Millisecond), 2*time.Second)
+	res.Timeout = min(max(res.SRTT+4*res.RTTVar, r.cfg.MinRTT), r.cfg.MaxRTT)
+	if r.srtt == 0 {
+		r.srtt, r.rttvar = rtt, res.RTTVar
+	} else {
+		d := r.srtt - rtt
+		if d < 0 {
+			d = -d
+		}
+		r.rttvar += (d - r.rttvar) / 4
+		r.srtt += (rtt - r.srtt) / 8
+	}
+}
+
+// timeout is how long to wait for the answers of a try: the initial RTT
+// until something was timed, then the learnt srtt + 4 rttvar, clamped.
+func (r *runner) timeout() time.Duration {
+	if r.srtt == 0 {
+		return r.cfg.InitialRTT
+	}
+	return min(max(r.srtt+4*r.rttvar, r.cfg.MinRTT), r.cfg.MaxRTT)
+}
+
+// pace sleeps so probes stay under --max-rate.
+func (r *runner) pace() {
+	r.sent++
+	if r.cfg.MaxRate <= 0 {
+		return
+	}
+	due := r.start.Add(time.Duration(float64(r.sent) / r.cfg.MaxRate * float64(time.Second)))
+	if d := time.Until(due); d > 0 {
+		time.Sleep(d)
+	}
+}
+
+// send sends host i's probes of one try in Nmap's order.
+func (r *runner) send(i, try int, buf []byte, srcs map[[3]byte]netip.Addr) error {
+	h := &r.hosts[i]
+	dst := r.addrs[i].Unmap()
+	h.sentAt = time.Now()
+	switch h.via {
+	case viaARP:
+		l := r.links[h.link]
+		n := arpRequest(buf, l.MAC, l.Local, dst)
+		r.pace()
+		to := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ARP), Ifindex: l.Index, Halen: 6, Addr: [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+		return sendErr(unix.Sendto(r.arp[h.link].fd, buf[:n], 0, to), dst)
+	case viaND:
+		l := r.links[h.link]
+		n := neighbourSolicit(buf, l.MAC, dst)
+		r.pace()
+		to := &unix.SockaddrInet6{Addr: solicitedNode(dst).As16(), ZoneId: uint32(l.Index)}
+		return sendErr(unix.Sendto(r.byProto[6<<8|unix.IPPROTO_ICMPV6].fd, buf[:n], 0, to), dst)
+	}
+	six := dst.Is6()
+	var src netip.Addr
+	for pi, p := range r.cfg.Probes {
+		if six && p.v4Only() {
+			continue
+		}
+		var n, proto int
+		switch p.Kind {
+		case ICMPEcho, ICMPTimestamp, ICMPMask:
+			if six {
+				n, proto = icmp6EchoRequest(buf, r.m.id, seq(pi, try)), unix.IPPROTO_ICMPV6
+			} else {
+				typ := map[Kind]uint8{ICMPEcho: icmpEcho, ICMPTimestamp: icmpTimestamp, ICMPMask: icmpMask}[p.Kind]
+				n, proto = icmpRequest(buf, typ, r.m.id, seq(pi, try)), unix.IPPROTO_ICMP
+			}
+		case TCPSyn, TCPAck, UDP:
+			if !six && !src.IsValid() {
+				var err error
+				if src, err = sourceFor(dst, srcs); err != nil {
+					return err
+				}
+			}
+			switch p.Kind {
+			case TCPSyn:
+				n, proto = tcpSegment(buf, src, dst, r.m.port, p.Port, tcpSYN, uint32(r.m.id)<<16|uint32(pi)<<8|uint32(try), 0), unix.IPPROTO_TCP
+			case TCPAck:
+				n, proto = tcpSegment(buf, src, dst, r.m.port, p.Port, tcpACK, 0, uint32(r.m.id)<<16|uint32(pi)<<8|uint32(try)), unix.IPPROTO_TCP
+			default:
+				n, proto = udpDatagram(buf, src, dst, r.m.port, p.Port), unix.IPPROTO_UDP
+			}
+			if six {
+				buf[16], buf[17] = 0, 0 // the kernel computes it (IPV6_CHECKSUM)
+				if p.Kind == UDP {
+					buf[6], buf[7] = 0, 0
+				}
+			}
+		default:
+			continue
+		}
+		r.pace()
+		var to unix.Sockaddr
+		fam := 4
+		if six {
+			fam, to = 6, &unix.SockaddrInet6{Addr: dst.As16()}
+		} else {
+			to = &unix.SockaddrInet4{Addr: dst.As4()}
+		}
+		if err := sendErr(unix.Sendto(r.byProto[fam<<8|proto].fd, buf[:n], 0, to), dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sendErr keeps the errors that say a probe could not leave for this one
+// target (no route, a full neighbour queue) from ending the run: Nmap goes
+// on with the other hosts, and the host stays without answer.
+func sendErr(err error, dst netip.Addr) error {
+	switch {
+	case err == nil,
+		errors.Is(err, unix.ENETUNREACH), errors.Is(err, unix.EHOSTUNREACH),
+		errors.Is(err, unix.ENOBUFS), errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EPERM),
+		errors.Is(err, unix.EACCES), errors.Is(err, unix.EINVAL):
+		return nil
+	}
+	return fmt.Errorf("send probe to %s: %w", dst, err)
+}
+
+// sourceFor finds the source address the kernel uses towards dst, for the
+// TCP and UDP checksums, by connecting a UDP socket (no packet leaves).
+// Routes finer than a /24 are rare, so the answer is kept per /24.
+func sourceFor(dst netip.Addr, cache map[[3]byte]netip.Addr) (netip.Addr, error) {
+	b := dst.As4()
+	key := [3]byte{b[0], b[1], b[2]}
+	if s, ok := cache[key]; ok {
+		return s, nil
+	}
+	c, err := net.DialUDP("udp4", nil, net.UDPAddrFromAddrPort(netip.AddrPortFrom(dst, 9)))
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("source address towards %s: %w", dst, err)
+	}
+	defer c.Close()
+	s := c.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+	cache[key] = s
+	return s, nil
+}

@@ -1,0 +1,364 @@
+package hostping
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scanfw/scanfw/core/route"
+	"golang.org/x/sys/unix"
+)
+
+// Config is one discovery run.
+type Config struct {
+	// Probes are sent to hosts that are not on a local Ethernet link (and
+	// to all hosts when NoARP is set), in this order. Empty means hosts
+	// off-link are not probed at all (-Pn still ARPs the link).
+	Probes []Probe
+	// NoARP is --disable-arp-ping / --send-ip: hosts on a local link get
+	// the IP probes too.
+	NoARP bool
+	// Iface is -e: the only link ARP and ND use.
+	Iface string
+	// InitialRTT is the timeout before any reply was timed; MinRTT and
+	// MaxRTT clamp the learnt one.
+	InitialRTT, MinRTT, MaxRTT time.Duration
+	// Tries is how many times an unanswered host is probed (Nmap: the
+	// first probe and one retransmission with no evidence of loss).
+	Tries int
+	// MaxRate caps probes per second (--max-rate); 0 means none.
+	MaxRate float64
+}
+
+// Result is one host's discovery.
+type Result struct {
+	// Probed is false for a host no probe applied to (off-link under -Pn,
+	// or only IPv4-only probes for an IPv6 host).
+	Probed bool
+	Up     bool
+	Reason string
+	TTL    int
+	MAC    net.HardwareAddr
+	// SRTT, RTTVar and Timeout are the host's round trip as measured by its
+	// answer, in Nmap's form, to seed the port scan.
+	SRTT, RTTVar, Timeout time.Duration
+}
+
+// method is how a host is probed.
+type method uint8
+
+const (
+	viaNone method = iota
+	viaIP
+	viaARP
+	viaND
+)
+
+type host struct {
+	via    method
+	link   int
+	sentAt time.Time
+	done   bool
+}
+
+// Run probes addrs and returns one Result per address, in order. It needs
+// CAP_NET_RAW.
+func Run(ctx context.Context, cfg Config, addrs []netip.Addr) ([]Result, error) {
+	if cfg.Tries < 1 {
+		cfg.Tries = 1
+	}
+	if cfg.InitialRTT <= 0 {
+		cfg.InitialRTT = time.Second
+	}
+	if cfg.MinRTT <= 0 {
+		cfg.MinRTT = 100 * time.Millisecond
+	}
+	if cfg.MaxRTT <= 0 {
+		cfg.MaxRTT = 10 * time.Second
+	}
+	ls, err := links(cfg.Iface)
+	if err != nil {
+		return nil, err
+	}
+	r := &runner{cfg: cfg, addrs: addrs, links: ls, index: make(map[netip.Addr]int, len(addrs)),
+		hosts: make([]host, len(addrs)), res: make([]Result, len(addrs)), replies: make(chan reply, 4096)}
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return nil, fmt.Errorf("random probe identity: %w", err)
+	}
+	r.m = ident{id: binary.BigEndian.Uint16(b[:]), port: 33000 + binary.BigEndian.Uint16(b[2:])%30000}
+	for i, a := range addrs {
+		a = a.Unmap()
+		r.index[a] = i
+		h := &r.hosts[i]
+		h.link = onLink(ls, a)
+		if l := h.link; l >= 0 && !cfg.NoARP {
+			h.via = viaARP
+			if a.Is6() {
+				h.via = viaND
+			}
+		} else if r.applies(a) {
+			h.via = viaIP
+		}
+		r.res[i].Probed = h.via != viaNone
+	}
+	if err := r.open(); err != nil {
+		r.close()
+		return nil, err
+	}
+	err = r.loop(ctx)
+	r.close()
+	r.neighbourMACs()
+	return r.res, err
+}
+
+// neighbourMACs fills the MAC of up hosts on a local link that answered IP
+// probes, from the kernel's neighbour table (the answer came through it),
+// as Nmap reports the MAC of any directly connected host.
+func (r *runner) neighbourMACs() {
+	for i, h := range r.hosts {
+		res := &r.res[i]
+		if !res.Up || res.MAC != nil || h.link < 0 {
+			continue
+		}
+		if mac, ok, err := route.Neighbour(r.addrs[i].Unmap(), r.links[h.link].Index); err == nil && ok {
+			res.MAC = mac
+		}
+	}
+}
+
+// applies says whether any configured probe has a form for a.
+func (r *runner) applies(a netip.Addr) bool {
+	for _, p := range r.cfg.Probes {
+		if !a.Is6() || !p.v4Only() {
+			return true
+		}
+	}
+	return false
+}
+
+type runner struct {
+	cfg   Config
+	addrs []netip.Addr
+	links []link
+	index map[netip.Addr]int
+	hosts []host
+	res   []Result
+	m     ident
+
+	socks   []*sock
+	byProto map[int]*sock // send sockets: family<<8 | protocol
+	arp     map[int]*sock // by link index in links
+	replies chan reply
+	stop    atomic.Bool
+	wg      sync.WaitGroup
+
+	srtt, rttvar time.Duration // over all hosts, for the retransmission timeout
+	remaining    int
+	sent         int
+	start        time.Time
+}
+
+// sock is one raw socket and what reads from it.
+type sock struct {
+	fd    int
+	read  func(b []byte, n int, from unix.Sockaddr, hops int)
+	v6    bool
+	proto int
+}
+
+func (r *runner) need() (v4, v6 map[int]bool, arpLinks map[int]bool) {
+	v4, v6, arpLinks = map[int]bool{}, map[int]bool{}, map[int]bool{}
+	for i, h := range r.hosts {
+		switch h.via {
+		case viaARP:
+			arpLinks[h.link] = true
+		case viaND:
+			v6[unix.IPPROTO_ICMPV6] = true
+		case viaIP:
+			for _, p := range r.cfg.Probes {
+				six := r.addrs[i].Unmap().Is6()
+				if six && p.v4Only() {
+					continue
+				}
+				set := v4
+				if six {
+					set = v6
+				}
+				switch p.Kind {
+				case ICMPEcho, ICMPTimestamp, ICMPMask:
+					set[unix.IPPROTO_ICMP] = true
+					if six {
+						set[unix.IPPROTO_ICMPV6] = true
+						delete(set, unix.IPPROTO_ICMP)
+					}
+				case TCPSyn, TCPAck:
+					set[unix.IPPROTO_TCP] = true
+				case UDP:
+					set[unix.IPPROTO_UDP] = true
+				}
+			}
+		}
+	}
+	// ICMP errors about TCP and UDP probes arrive on the ICMP socket.
+	if len(v4) > 0 {
+		v4[unix.IPPROTO_ICMP] = true
+	}
+	if len(v6) > 0 {
+		v6[unix.IPPROTO_ICMPV6] = true
+	}
+	return v4, v6, arpLinks
+}
+
+func (r *runner) open() error {
+	r.byProto, r.arp = map[int]*sock{}, map[int]*sock{}
+	v4, v6, arpLinks := r.need()
+	for proto := range v4 {
+		fd, err := unix.Socket(unix.AF_INET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto)
+		if err != nil {
+			return fmt.Errorf("raw IPv4 socket (protocol %d): %w", proto, err)
+		}
+		s := &sock{fd: fd, proto: proto}
+		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
+			if rep, ok := parseIPv4(b[:n], r.m, r.cfg.Probes); ok {
+				r.deliver(rep)
+			}
+		}
+		r.add(s)
+		r.byProto[4<<8|proto] = s
+	}
+	for proto := range v6 {
+		fd, err := unix.Socket(unix.AF_INET6, unix.SOCK_RAW|unix.SOCK_CLOEXEC, proto)
+		if err != nil {
+			return fmt.Errorf("raw IPv6 socket (protocol %d): %w", proto, err)
+		}
+		s := &sock{fd: fd, v6: true, proto: proto}
+		r.add(s)
+		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1); err != nil {
+			return fmt.Errorf("IPV6_RECVHOPLIMIT: %w", err)
+		}
+		switch proto {
+		case unix.IPPROTO_TCP, unix.IPPROTO_UDP:
+			// The kernel fills the checksum of IPv6 raw TCP and UDP at this
+			// offset, so no source address is needed here.
+			off := 16
+			if proto == unix.IPPROTO_UDP {
+				off = 6
+			}
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_CHECKSUM, off); err != nil {
+				return fmt.Errorf("IPV6_CHECKSUM: %w", err)
+			}
+		case unix.IPPROTO_ICMPV6:
+			// Neighbour discovery must leave and arrive with hop limit 255.
+			if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_MULTICAST_HOPS, 255); err != nil {
+				return fmt.Errorf("IPV6_MULTICAST_HOPS: %w", err)
+			}
+		}
+		p := uint8(proto)
+		s.read = func(b []byte, n int, from unix.Sockaddr, hops int) {
+			sa, ok := from.(*unix.SockaddrInet6)
+			if !ok {
+				return
+			}
+			src := netip.AddrFrom16(sa.Addr)
+			var rep reply
+			if p == unix.IPPROTO_ICMPV6 {
+				rep, ok = parseICMPv6(b[:n], src, hops, r.m, r.cfg.Probes)
+			} else {
+				rep, ok = parseTransport6(p, b[:n], src, hops, r.m)
+			}
+			if ok {
+				r.deliver(rep)
+			}
+		}
+		r.byProto[6<<8|proto] = s
+	}
+	for li := range arpLinks {
+		l := r.links[li]
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ARP)))
+		if err != nil {
+			return fmt.Errorf("ARP socket on %s: %w", l.Name, err)
+		}
+		s := &sock{fd: fd}
+		r.add(s)
+		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ARP), Ifindex: l.Index}); err != nil {
+			return fmt.Errorf("bind ARP socket to %s: %w", l.Name, err)
+		}
+		local := l.Local
+		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
+			if rep, ok := parseARP(b[:n], local); ok {
+				r.deliver(rep)
+			}
+		}
+		r.arp[li] = s
+	}
+	tv := unix.NsecToTimeval((50 * time.Millisecond).Nanoseconds())
+	for _, s := range r.socks {
+		if err := unix.SetsockoptTimeval(s.fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
+			return fmt.Errorf("receive timeout: %w", err)
+		}
+		_ = unix.SetsockoptInt(s.fd, unix.SOL_SOCKET, unix.SO_RCVBUF, 4<<20)
+	}
+	for _, s := range r.socks {
+		r.wg.Add(1)
+		go r.receive(s)
+	}
+	return nil
+}
+
+func (r *runner) add(s *sock) { r.socks = append(r.socks, s) }
+
+// deliver hands a reply to the loop; it never blocks a receiver for long
+// after the loop has ended.
+func (r *runner) deliver(rep reply) {
+	for !r.stop.Load() {
+		select {
+		case r.replies <- rep:
+			return
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func (r *runner) receive(s *sock) {
+	defer r.wg.Done()
+	buf := make([]byte, 1600)
+	oob := make([]byte, 64)
+	for !r.stop.Load() {
+		n, oobn, _, from, err := unix.Recvmsg(s.fd, buf, oob, 0)
+		if err != nil {
+			if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EINTR) {
+				continue
+			}
+			return
+		}
+		hops := 0
+		if s.v6 && oobn > 0 {
+			if msgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
+				for _, m := range msgs {
+					if m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_HOPLIMIT && len(m.Data) >= 4 {
+						hops = int(binary.NativeEndian.Uint32(m.Data))
+					}
+				}
+			}
+		}
+		s.read(buf, n, from, hops)
+	}
+}
+
+func (r *runner) close() {
+	r.stop.Store(true)
+	r.wg.Wait()
+	for _, s := range r.socks {
+		unix.Close(s.fd)
+	}
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
