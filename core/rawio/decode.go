@@ -32,6 +32,9 @@ type Quoted struct {
 	Proto            uint8
 	SrcPort, DstPort uint16
 	Seq              uint32
+	// Ack is the quoted TCP acknowledgement number (the cookie of probes
+	// with ACK set); zero when the error quotes fewer than 12 bytes.
+	Ack uint32
 }
 
 // IsICMPError says the reply is an ICMP error quoting one of our packets.
@@ -119,6 +122,9 @@ func decode(frame []byte, r *Reply) decodeResult {
 			SrcPort: binary.BigEndian.Uint16(inner[0:]), DstPort: binary.BigEndian.Uint16(inner[2:])}
 		if q.Proto == 6 && len(inner) >= 8 {
 			r.Quoted.Seq = binary.BigEndian.Uint32(inner[4:])
+		}
+		if q.Proto == 6 && len(inner) >= 12 {
+			r.Quoted.Ack = binary.BigEndian.Uint32(inner[8:])
 		}
 		r.SrcPort, r.DstPort = r.Quoted.DstPort, r.Quoted.SrcPort
 		r.Flags, r.Seq, r.Ack, r.Window = 0, 0, 0, 0

@@ -49,7 +49,7 @@ func testMatcher(fixed bool, payload uint32) *matcher {
 	if fixed {
 		m = cookie.NewFixedPort(k, 53)
 	}
-	return &matcher{m: m, fixed: fixed, proto: 6, payload: payload, cls: &classifier{rules: synRules()},
+	return &matcher{m: m, fixed: fixed, proto: 6, payload: payload, cls: &classifier{rules: synRules()}, tcp: tcpEcho{seqLen: 1},
 		hosts: map[netip.Addr]int32{them4: 0, them6: 1}}
 }
 

@@ -151,7 +151,8 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 		stop:    make(chan struct{}),
 		recvErr: make(chan error, 1),
 		mt: &matcher{m: m, fixed: opt.FixSrcPort, proto: spec.Templates[0].IPProtocol,
-			hosts: make(map[netip.Addr]int32, len(addrs)), cls: cls, payload: uint32(len(payload))},
+			hosts: make(map[netip.Addr]int32, len(addrs)), cls: cls, payload: uint32(len(payload)),
+			tcp: tcpEchoOf(spec.Templates[0].Layer4, b.cookie)},
 	}
 	for i, a := range addrs {
 		a = a.Unmap()
