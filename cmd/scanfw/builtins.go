@@ -10,6 +10,7 @@ import (
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
 	"github.com/scanfw/scanfw/plugins/probe/tcpflags"
 	"github.com/scanfw/scanfw/plugins/probe/tcpsyn"
+	"github.com/scanfw/scanfw/plugins/probe/udp"
 	"github.com/scanfw/scanfw/plugins/service/nmapdb"
 	"github.com/scanfw/scanfw/sdk"
 )
@@ -29,6 +30,7 @@ var builtins = []struct {
 	{tcpflags.Maimon, func() sdk.Plugin { return tcpflags.New(tcpflags.Maimon) }},
 	{tcpflags.ACK, func() sdk.Plugin { return tcpflags.New(tcpflags.ACK) }},
 	{tcpflags.Window, func() sdk.Plugin { return tcpflags.New(tcpflags.Window) }},
+	{udp.ID, func() sdk.Plugin { return udp.New(udp.Options{Builtin: data.UDPPayloads}) }},
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},

@@ -9,11 +9,11 @@ import (
 // value, so a handler that keeps a Reply must copy it.
 type Reply struct {
 	Src, Dst netip.Addr
-	// Proto is 6 (TCP), 1 (ICMP) or 58 (ICMPv6).
+	// Proto is 6 (TCP), 17 (UDP), 1 (ICMP) or 58 (ICMPv6).
 	Proto uint8
 	// TTL is the IPv4 TTL or IPv6 hop limit of the reply (Nmap's reason TTL).
 	TTL uint8
-	// TCP fields, or for ICMP errors the ports of the quoted probe.
+	// TCP or UDP fields, or for ICMP errors the ports of the quoted probe.
 	SrcPort, DstPort uint16
 	Flags            uint8
 	Seq, Ack         uint32
@@ -92,6 +92,14 @@ func decode(frame []byte, r *Reply) decodeResult {
 		r.Ack = binary.BigEndian.Uint32(l4[8:])
 		r.Flags = l4[13]
 		r.Window = binary.BigEndian.Uint16(l4[14:])
+		return decoded
+	case 17:
+		if len(l4) < 8 {
+			return tooShort
+		}
+		r.SrcPort = binary.BigEndian.Uint16(l4[0:])
+		r.DstPort = binary.BigEndian.Uint16(l4[2:])
+		r.Flags, r.Seq, r.Ack, r.Window = 0, 0, 0, 0
 		return decoded
 	case 1, 58:
 		if len(l4) < 8 {

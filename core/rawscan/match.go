@@ -110,6 +110,21 @@ func (mt *matcher) match(r *rawio.Reply, src netip.Addr) (ev event, ok bool) {
 		if try, ok = mt.portTry(ours); !ok {
 			return ev, false
 		}
+	case r.Proto == 17:
+		if r.Dst != src || mt.proto != 17 {
+			return ev, false
+		}
+		target, port, ours, fromTarget = r.Src, r.SrcPort, r.DstPort, true
+		// On lo our own probes arrive too, from our cookie port: a
+		// datagram from a port of ours to ourselves is one of them.
+		if r.Src == r.Dst {
+			if _, own := mt.portTry(r.SrcPort); own {
+				return ev, false
+			}
+		}
+		if try, ok = mt.portTry(ours); !ok {
+			return ev, false
+		}
 	case r.IsICMPError():
 		q := &r.Quoted
 		if q.Src != src || q.Proto != mt.proto {
@@ -120,7 +135,12 @@ func (mt *matcher) match(r *rawio.Reply, src netip.Addr) (ev event, ok bool) {
 		if q.Proto == 6 && mt.tcp.inAck {
 			quoted = q.Ack
 		}
-		if try, ok = mt.m.CheckSeq(q.Src, q.Dst, q.SrcPort, q.DstPort, quoted); !ok {
+		if q.Proto == 17 {
+			// A UDP probe's cookie is its source port.
+			if try, ok = mt.portTry(q.SrcPort); !ok {
+				return ev, false
+			}
+		} else if try, ok = mt.m.CheckSeq(q.Src, q.Dst, q.SrcPort, q.DstPort, quoted); !ok {
 			return ev, false
 		}
 	default:

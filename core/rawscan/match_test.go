@@ -64,6 +64,9 @@ func frame(t *testing.T, src, dst netip.Addr, ttl uint8, l ...gopacket.Serializa
 		if _, ok := l[0].(*layers.ICMPv4); ok {
 			proto = layers.IPProtocolICMPv4
 		}
+		if _, ok := l[0].(*layers.UDP); ok {
+			proto = layers.IPProtocolUDP
+		}
 		v4 := &layers.IPv4{Version: 4, IHL: 5, TTL: ttl, Protocol: proto, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
 		ip, ipl = v4, v4
 	} else {
@@ -80,6 +83,8 @@ func frame(t *testing.T, src, dst netip.Addr, ttl uint8, l ...gopacket.Serializa
 		case *layers.TCP:
 			_ = c.SetNetworkLayerForChecksum(ip)
 		case *layers.ICMPv6:
+			_ = c.SetNetworkLayerForChecksum(ip)
+		case *layers.UDP:
 			_ = c.SetNetworkLayerForChecksum(ip)
 		}
 	}

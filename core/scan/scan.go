@@ -62,6 +62,9 @@ type Plan struct {
 	NamesAll bool
 	// Raw holds -e, -S, -g, --ttl and --data-length for raw techniques.
 	Raw rawscan.Options
+	// MaxUDPScanDelay caps a UDP technique's boosted scan delay
+	// (--max-scan-delay, or the timing template's UDP value).
+	MaxUDPScanDelay time.Duration
 	// Services, when set, runs on each host after its port scan (-sV);
 	// the host reaches the outputs after it.
 	Services ServicePhase

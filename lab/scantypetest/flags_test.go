@@ -23,9 +23,9 @@ func buildScanfw(t *testing.T) string {
 	return bin
 }
 
-// assertFacts checks every port of proto the lab describes for technique
-// tech against a scan of the fw host's address a.
-func assertFacts(t *testing.T, tech lab.Technique, proto, a string, run *compare.Run) {
+// assertHostFacts checks every port of proto the lab describes on h for
+// technique tech against a scan of h's address a.
+func assertHostFacts(t *testing.T, h *lab.Host, tech lab.Technique, proto, a string, run *compare.Run) {
 	t.Helper()
 	var host *compare.Host
 	for i := range run.Hosts {
@@ -41,7 +41,7 @@ func assertFacts(t *testing.T, tech lab.Technique, proto, a string, run *compare
 		t.Fatal(err)
 	}
 	n := 0
-	for _, p := range lab.FW.Ports {
+	for _, p := range h.Ports {
 		want, ok := p.Expect[tech]
 		if !ok || p.Proto != proto {
 			continue
@@ -92,7 +92,7 @@ func TestFlagScansMatchNmap(t *testing.T) {
 				if d := compare.Diff(ours, ref); len(d) > 0 {
 					t.Error(compare.Format("scanfw", "nmap", d))
 				}
-				assertFacts(t, tc.tech, "tcp", a.String(), ours)
+				assertHostFacts(t, lab.FW, tc.tech, "tcp", a.String(), ours)
 			})
 		}
 	}

@@ -11,4 +11,4 @@ import (
 	"github.com/scanfw/scanfw/lab"
 )
 
-func TestMain(m *testing.M) { os.Exit(lab.Main(m, lab.FW)) }
+func TestMain(m *testing.M) { os.Exit(lab.Main(m, lab.FW, lab.SVC)) }
