@@ -145,13 +145,13 @@ func (h *hostState) result(p Plan) sdk.Host {
 	if h.status.State != "up" || h.tables == nil || h.timedOut {
 		return out
 	}
-	var all []sdk.Port
-	var extra []sdk.ExtraPorts
+	// All techniques collapse together, as Nmap's one "Not shown" line
+	// counts a state over every protocol scanned.
+	scanned := make([]portstate.Scanned, len(p.Techniques))
 	for i, tech := range p.Techniques {
-		shown, ex := portstate.Collapse(h.tables[i], []portstate.Scanned{{Proto: tech.Spec.Proto, Ports: tech.Ports, Silence: tech.Spec.Silence}}, p.View)
-		all = append(all, shown...)
-		extra = append(extra, ex...)
+		scanned[i] = portstate.Scanned{Proto: tech.Spec.Proto, Ports: tech.Ports, Silence: tech.Spec.Silence, Table: h.tables[i]}
 	}
+	all, extra := portstate.Collapse(nil, scanned, p.View)
 	for i := range all {
 		if p.ServiceName == nil {
 			break
