@@ -105,7 +105,9 @@ func New(id string) sdk.ProbeType {
 }
 
 func (p *plugin) Info(context.Context) (sdk.Info, error) {
-	return sdk.Info{ID: p.t.id, Kind: sdk.KindProbe, Version: Version, Description: p.t.desc + "; needs root"}, nil
+	return sdk.Info{ID: p.t.id, Kind: sdk.KindProbe, Version: Version, Description: p.t.desc + "; needs root",
+		Config: []sdk.ConfigField{{Name: "flags", Type: "string",
+			Description: "TCP flags to send instead of the technique's own (--scanflags): names as URGACKPSHRSTSYNFIN or a number"}}}, nil
 }
 
 // Configure takes one optional setting, flags: Nmap's --scanflags, sent in

@@ -56,7 +56,9 @@ func New(opt Options) sdk.ProbeType { return &plugin{opt: opt} }
 
 func (p *plugin) Info(context.Context) (sdk.Info, error) {
 	return sdk.Info{ID: ID, Kind: sdk.KindProbe, Version: Version,
-		Description: "UDP scan (-sU): per-port payloads; a reply is open, ICMP port unreachable closed, silence open|filtered; needs root"}, nil
+		Description: "UDP scan (-sU): per-port payloads; a reply is open, ICMP port unreachable closed, silence open|filtered; needs root",
+		Config: []sdk.ConfigField{{Name: "defeat_icmp_ratelimit", Type: "bool", Default: false,
+			Description: "report silent ports closed|filtered (--defeat-icmp-ratelimit)"}}}, nil
 }
 
 // Configure takes defeat_icmp_ratelimit (bool): Nmap 7.93's
