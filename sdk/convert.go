@@ -118,6 +118,9 @@ func templatesToProto(ts []PacketTemplate) []*pb.PacketTemplate {
 		for _, s := range t.Slots {
 			pt.Slots = append(pt.Slots, &pb.Slot{Kind: pb.Slot_Kind(s.Kind), Offset: uint32(s.Offset), Width: uint32(s.Width)})
 		}
+		for _, r := range t.Ports {
+			pt.Ports = append(pt.Ports, &pb.PortRange{Lo: uint32(r.Lo), Hi: uint32(r.Hi)})
+		}
 		out = append(out, pt)
 	}
 	return out
@@ -129,6 +132,9 @@ func templatesFromProto(ts []*pb.PacketTemplate) []PacketTemplate {
 		pt := PacketTemplate{Name: t.GetName(), Layer4: t.GetLayer4(), IPProtocol: uint8(t.GetIpProtocol())}
 		for _, s := range t.GetSlots() {
 			pt.Slots = append(pt.Slots, Slot{Kind: SlotKind(s.GetKind()), Offset: int(s.GetOffset()), Width: int(s.GetWidth())})
+		}
+		for _, r := range t.GetPorts() {
+			pt.Ports = append(pt.Ports, PortRange{Lo: uint16(r.GetLo()), Hi: uint16(r.GetHi())})
 		}
 		out = append(out, pt)
 	}

@@ -106,4 +106,11 @@ type PacketTemplate struct {
 	IPProtocol uint8
 	Layer4     []byte
 	Slots      []Slot
+	// Ports limits the template to these destination ports; empty means
+	// every port no other template names. When several templates name a
+	// port, each try sends all of them (UDP payloads).
+	Ports []PortRange
 }
+
+// PortRange is an inclusive range of port numbers.
+type PortRange struct{ Lo, Hi uint16 }

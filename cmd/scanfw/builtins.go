@@ -8,7 +8,9 @@ import (
 	"github.com/scanfw/scanfw/plugins/output/normal"
 	"github.com/scanfw/scanfw/plugins/output/xml"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
+	"github.com/scanfw/scanfw/plugins/probe/tcpflags"
 	"github.com/scanfw/scanfw/plugins/probe/tcpsyn"
+	"github.com/scanfw/scanfw/plugins/probe/udp"
 	"github.com/scanfw/scanfw/plugins/service/nmapdb"
 	"github.com/scanfw/scanfw/sdk"
 )
@@ -22,6 +24,13 @@ var builtins = []struct {
 }{
 	{tcpconnect.ID, func() sdk.Plugin { return tcpconnect.New() }},
 	{tcpsyn.ID, func() sdk.Plugin { return tcpsyn.New() }},
+	{tcpflags.FIN, func() sdk.Plugin { return tcpflags.New(tcpflags.FIN) }},
+	{tcpflags.NULL, func() sdk.Plugin { return tcpflags.New(tcpflags.NULL) }},
+	{tcpflags.Xmas, func() sdk.Plugin { return tcpflags.New(tcpflags.Xmas) }},
+	{tcpflags.Maimon, func() sdk.Plugin { return tcpflags.New(tcpflags.Maimon) }},
+	{tcpflags.ACK, func() sdk.Plugin { return tcpflags.New(tcpflags.ACK) }},
+	{tcpflags.Window, func() sdk.Plugin { return tcpflags.New(tcpflags.Window) }},
+	{udp.ID, func() sdk.Plugin { return udp.New(udp.Options{Builtin: data.UDPPayloads}) }},
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},

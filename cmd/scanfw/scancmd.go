@@ -276,6 +276,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		},
 		Log: log,
 	}
+	s.plan.MaxUDPScanDelay = r.MaxUDPScanDelay
 	if p.Timing.MaxHostgroup != nil {
 		s.plan.MaxGroup = *p.Timing.MaxHostgroup
 	}

@@ -14,6 +14,9 @@ type Scanned struct {
 	Proto   sdk.Proto
 	Ports   []uint16
 	Silence sdk.Verdict
+	// Table, when set, holds this technique's answers in place of the
+	// table given to Collapse: each technique of a scan keeps its own.
+	Table *Table
 }
 
 // View holds the display options that decide what is collapsed.
@@ -38,6 +41,10 @@ var displayOrder = [...]sdk.PortState{
 // the technique's silence verdict. A nil table means nothing answered.
 func Collapse(t *Table, scanned []Scanned, v View) ([]sdk.Port, []sdk.ExtraPorts) {
 	lookup := func(s Scanned, port uint16) sdk.Port {
+		t := t
+		if s.Table != nil {
+			t = s.Table
+		}
 		if t != nil {
 			if e, ok := t.Get(s.Proto, port); ok {
 				return sdk.Port{Proto: s.Proto, Number: port, State: e.State, Reason: e.Reason, ReasonTTL: e.ReasonTTL}

@@ -9,11 +9,11 @@ import (
 // value, so a handler that keeps a Reply must copy it.
 type Reply struct {
 	Src, Dst netip.Addr
-	// Proto is 6 (TCP), 1 (ICMP) or 58 (ICMPv6).
+	// Proto is 6 (TCP), 17 (UDP), 1 (ICMP) or 58 (ICMPv6).
 	Proto uint8
 	// TTL is the IPv4 TTL or IPv6 hop limit of the reply (Nmap's reason TTL).
 	TTL uint8
-	// TCP fields, or for ICMP errors the ports of the quoted probe.
+	// TCP or UDP fields, or for ICMP errors the ports of the quoted probe.
 	SrcPort, DstPort uint16
 	Flags            uint8
 	Seq, Ack         uint32
@@ -32,6 +32,9 @@ type Quoted struct {
 	Proto            uint8
 	SrcPort, DstPort uint16
 	Seq              uint32
+	// Ack is the quoted TCP acknowledgement number (the cookie of probes
+	// with ACK set); zero when the error quotes fewer than 12 bytes.
+	Ack uint32
 }
 
 // IsICMPError says the reply is an ICMP error quoting one of our packets.
@@ -90,6 +93,14 @@ func decode(frame []byte, r *Reply) decodeResult {
 		r.Flags = l4[13]
 		r.Window = binary.BigEndian.Uint16(l4[14:])
 		return decoded
+	case 17:
+		if len(l4) < 8 {
+			return tooShort
+		}
+		r.SrcPort = binary.BigEndian.Uint16(l4[0:])
+		r.DstPort = binary.BigEndian.Uint16(l4[2:])
+		r.Flags, r.Seq, r.Ack, r.Window = 0, 0, 0, 0
+		return decoded
 	case 1, 58:
 		if len(l4) < 8 {
 			return tooShort
@@ -119,6 +130,9 @@ func decode(frame []byte, r *Reply) decodeResult {
 			SrcPort: binary.BigEndian.Uint16(inner[0:]), DstPort: binary.BigEndian.Uint16(inner[2:])}
 		if q.Proto == 6 && len(inner) >= 8 {
 			r.Quoted.Seq = binary.BigEndian.Uint32(inner[4:])
+		}
+		if q.Proto == 6 && len(inner) >= 12 {
+			r.Quoted.Ack = binary.BigEndian.Uint32(inner[8:])
 		}
 		r.SrcPort, r.DstPort = r.Quoted.DstPort, r.Quoted.SrcPort
 		r.Flags, r.Seq, r.Ack, r.Window = 0, 0, 0, 0

@@ -39,7 +39,16 @@ func (c *classifier) response(i int) ultrascan.Response {
 	r := c.rules[i]
 	switch r.Match.Kind {
 	case sdk.MatchICMP:
+		if r.Verdict.State == sdk.StateClosed {
+			// The target's own "nobody here" (UDP's port unreachable) is
+			// the closed-port answer, as a RST is for TCP: losing it to
+			// the target's rate limit is exactly what retransmissions
+			// and scan-delay boosts must see (Nmap's pingprobe_score 2).
+			return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 2}
+		}
 		return ultrascan.Response{Kind: ultrascan.RateLimited}
+	case sdk.MatchUDP:
+		return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 3}
 	case sdk.MatchTCP:
 		if r.Verdict.State == sdk.StateOpen {
 			return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 3}
@@ -71,8 +80,10 @@ func matches(m *sdk.ReplyMatch, r *rawio.Reply, fromTarget bool) bool {
 		}
 		return (m.ICMPType < 0 || int(r.ICMPType) == m.ICMPType) &&
 			(m.ICMPCode < 0 || int(r.ICMPCode) == m.ICMPCode)
+	case sdk.MatchUDP:
+		return r.Proto == 17
 	}
-	// Connect outcomes, UDP, SCTP and IP-protocol replies never reach a
-	// TCP raw scan.
+	// Connect outcomes, SCTP and IP-protocol replies never reach a raw
+	// TCP or UDP scan.
 	return false
 }

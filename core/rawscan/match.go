@@ -33,6 +33,34 @@ type matcher struct {
 	// payload is the --data-length: a RST to a SYN that carried data
 	// acknowledges the data too (seq + 1 + payload).
 	payload uint32
+	// tcp says where a TCP probe's cookie travels and how replies echo it.
+	tcp tcpEcho
+}
+
+// tcpEcho is how a TCP reply carries our cookie back, read from the
+// template's flags and the offset of its cookie slot (RFC 793, reset
+// generation): a probe without ACK is acknowledged (ack = seq + SYN + FIN
+// + data), a probe with ACK gets a reset whose sequence number is our
+// acknowledgement number.
+type tcpEcho struct {
+	inAck  bool   // the cookie is the probe's acknowledgement number
+	seqLen uint32 // sequence space the probe's flags take: SYN and FIN count one each
+}
+
+// tcpEchoOf reads the echo rule from a TCP template.
+func tcpEchoOf(l4 []byte, cookieOff int) tcpEcho {
+	var e tcpEcho
+	if len(l4) > 13 {
+		f := l4[13]
+		if f&rawio.FlagSYN != 0 {
+			e.seqLen++
+		}
+		if f&rawio.FlagFIN != 0 {
+			e.seqLen++
+		}
+	}
+	e.inAck = cookieOff == 8
+	return e
 }
 
 // match validates r, received on a path whose source address is src, and
@@ -51,10 +79,18 @@ func (mt *matcher) match(r *rawio.Reply, src netip.Addr) (ev event, ok bool) {
 			return ev, false
 		}
 		target, port, ours, fromTarget = r.Src, r.SrcPort, r.DstPort, true
+		if mt.tcp.inAck {
+			// A reset to a probe with ACK set: its sequence number is our
+			// acknowledgement, the cookie itself.
+			if try, ok = mt.m.CheckSeq(src, target, ours, port, r.Seq); !ok {
+				return ev, false
+			}
+			break
+		}
 		if r.Flags&rawio.FlagACK != 0 {
-			try, ok = mt.m.CheckAck(src, target, ours, port, r.Ack)
+			try, ok = mt.m.CheckSeq(src, target, ours, port, r.Ack-mt.tcp.seqLen)
 			if !ok && mt.payload > 0 {
-				try, ok = mt.m.CheckAck(src, target, ours, port, r.Ack-mt.payload)
+				try, ok = mt.m.CheckSeq(src, target, ours, port, r.Ack-mt.tcp.seqLen-mt.payload)
 			}
 			if !ok {
 				return ev, false
@@ -74,13 +110,37 @@ func (mt *matcher) match(r *rawio.Reply, src netip.Addr) (ev event, ok bool) {
 		if try, ok = mt.portTry(ours); !ok {
 			return ev, false
 		}
+	case r.Proto == 17:
+		if r.Dst != src || mt.proto != 17 {
+			return ev, false
+		}
+		target, port, ours, fromTarget = r.Src, r.SrcPort, r.DstPort, true
+		// On lo our own probes arrive too, from our cookie port: a
+		// datagram from a port of ours to ourselves is one of them.
+		if r.Src == r.Dst {
+			if _, own := mt.portTry(r.SrcPort); own {
+				return ev, false
+			}
+		}
+		if try, ok = mt.portTry(ours); !ok {
+			return ev, false
+		}
 	case r.IsICMPError():
 		q := &r.Quoted
 		if q.Src != src || q.Proto != mt.proto {
 			return ev, false
 		}
 		target, port, fromTarget = q.Dst, q.DstPort, r.Src == q.Dst
-		if try, ok = mt.m.CheckSeq(q.Src, q.Dst, q.SrcPort, q.DstPort, q.Seq); !ok {
+		quoted := q.Seq
+		if q.Proto == 6 && mt.tcp.inAck {
+			quoted = q.Ack
+		}
+		if q.Proto == 17 {
+			// A UDP probe's cookie is its source port.
+			if try, ok = mt.portTry(q.SrcPort); !ok {
+				return ev, false
+			}
+		} else if try, ok = mt.m.CheckSeq(q.Src, q.Dst, q.SrcPort, q.DstPort, quoted); !ok {
 			return ev, false
 		}
 	default:

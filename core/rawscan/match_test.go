@@ -49,7 +49,7 @@ func testMatcher(fixed bool, payload uint32) *matcher {
 	if fixed {
 		m = cookie.NewFixedPort(k, 53)
 	}
-	return &matcher{m: m, fixed: fixed, proto: 6, payload: payload, cls: &classifier{rules: synRules()},
+	return &matcher{m: m, fixed: fixed, proto: 6, payload: payload, cls: &classifier{rules: synRules()}, tcp: tcpEcho{seqLen: 1},
 		hosts: map[netip.Addr]int32{them4: 0, them6: 1}}
 }
 
@@ -63,6 +63,9 @@ func frame(t *testing.T, src, dst netip.Addr, ttl uint8, l ...gopacket.Serializa
 		proto := layers.IPProtocolTCP
 		if _, ok := l[0].(*layers.ICMPv4); ok {
 			proto = layers.IPProtocolICMPv4
+		}
+		if _, ok := l[0].(*layers.UDP); ok {
+			proto = layers.IPProtocolUDP
 		}
 		v4 := &layers.IPv4{Version: 4, IHL: 5, TTL: ttl, Protocol: proto, SrcIP: src.AsSlice(), DstIP: dst.AsSlice()}
 		ip, ipl = v4, v4
@@ -80,6 +83,8 @@ func frame(t *testing.T, src, dst netip.Addr, ttl uint8, l ...gopacket.Serializa
 		case *layers.TCP:
 			_ = c.SetNetworkLayerForChecksum(ip)
 		case *layers.ICMPv6:
+			_ = c.SetNetworkLayerForChecksum(ip)
+		case *layers.UDP:
 			_ = c.SetNetworkLayerForChecksum(ip)
 		}
 	}

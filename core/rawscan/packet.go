@@ -46,8 +46,19 @@ func newBuilder(t sdk.PacketTemplate, payload []byte) (*builder, error) {
 		}
 		*field = s.Offset
 	}
-	if b.srcPort < 0 || b.dstPort < 0 || b.cookie < 0 {
-		return nil, fmt.Errorf("template %q: needs source-port, destination-port and cookie slots to match replies", t.Name)
+	if b.srcPort < 0 || b.dstPort < 0 {
+		return nil, fmt.Errorf("template %q: needs source-port and destination-port slots to match replies", t.Name)
+	}
+	switch {
+	case b.proto == 17:
+		// UDP has no field to carry a cookie: the source port is it. The
+		// length covers any --data-length padding.
+		if len(b.l4) < 8 || len(b.l4) > 0xffff {
+			return nil, fmt.Errorf("template %q: a UDP datagram of %d bytes", t.Name, len(b.l4))
+		}
+		binary.BigEndian.PutUint16(b.l4[4:], uint16(len(b.l4)))
+	case b.cookie < 0:
+		return nil, fmt.Errorf("template %q: needs a cookie slot to match replies", t.Name)
 	}
 	return b, nil
 }
@@ -134,7 +145,9 @@ func (b *builder) write(dst []byte, h *frameHead, f probeFields) (int, error) {
 	copy(l4, b.l4)
 	binary.BigEndian.PutUint16(l4[b.srcPort:], f.srcPort)
 	binary.BigEndian.PutUint16(l4[b.dstPort:], f.dstPort)
-	binary.BigEndian.PutUint32(l4[b.cookie:], f.cookie)
+	if b.cookie >= 0 {
+		binary.BigEndian.PutUint32(l4[b.cookie:], f.cookie)
+	}
 	if b.csum >= 0 {
 		l4[b.csum], l4[b.csum+1] = 0, 0
 		var s uint32

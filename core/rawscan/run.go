@@ -88,8 +88,8 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Opti
 	if spec.Transport != sdk.TransportRawIP && spec.Transport != sdk.TransportEthernet {
 		return fmt.Errorf("raw scan of %q: transport %d is not raw", spec.ScanType, spec.Transport)
 	}
-	if len(spec.Templates) != 1 || spec.Templates[0].IPProtocol != 6 {
-		return fmt.Errorf("raw scan of %q: this build runs one TCP template per probe type", spec.ScanType)
+	if err := checkTemplates(spec.Templates); err != nil {
+		return fmt.Errorf("raw scan of %q: %w", spec.ScanType, err)
 	}
 	s, err := newScanner(ctx, cfg, spec, opt, addrs, ports)
 	if err != nil {
@@ -111,10 +111,13 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Opti
 }
 
 type scanner struct {
-	eng     *ultrascan.Engine
-	spec    sdk.ProbeSpec
-	opt     Options
-	b       *builder
+	eng  *ultrascan.Engine
+	spec sdk.ProbeSpec
+	opt  Options
+	b    *builder // the first template's; every port's when there is one
+	// byPort maps a destination port to its templates' builders when the
+	// probe type has more than one template (UDP payloads).
+	byPort  map[uint16][]*builder
 	mt      *matcher
 	cls     *classifier
 	addrs   []netip.Addr
@@ -137,7 +140,7 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 		payload = make([]byte, opt.DataLength)
 		_, _ = rand.Read(payload)
 	}
-	b, err := newBuilder(spec.Templates[0], payload)
+	b, byPort, err := newBuilders(spec.Templates, payload, ports)
 	if err != nil {
 		return nil, fmt.Errorf("raw scan of %q: %w", spec.ScanType, err)
 	}
@@ -157,7 +160,7 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 	}
 	cls := &classifier{rules: spec.Rules}
 	s := &scanner{
-		spec: spec, opt: opt, b: b, cls: cls, addrs: addrs,
+		spec: spec, opt: opt, b: b, byPort: byPort, cls: cls, addrs: addrs,
 		targets: make([]target, len(addrs)),
 		tables:  make([]*portstate.Table, len(addrs)),
 		out:     make([]map[uint32]uint64, len(addrs)),
@@ -165,7 +168,8 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 		stop:    make(chan struct{}),
 		recvErr: make(chan error, 1),
 		mt: &matcher{m: m, fixed: opt.FixSrcPort, proto: spec.Templates[0].IPProtocol,
-			hosts: make(map[netip.Addr]int32, len(addrs)), cls: cls, payload: uint32(len(payload))},
+			hosts: make(map[netip.Addr]int32, len(addrs)), cls: cls, payload: uint32(len(payload)),
+			tcp: tcpEchoOf(spec.Templates[0].Layer4, b.cookie)},
 	}
 	for i, a := range addrs {
 		a = a.Unmap()
@@ -233,7 +237,7 @@ func (s *scanner) routeAll(ctx context.Context) error {
 		k := pathKey{rt.Iface.Index, rt.Src}
 		pi, ok := byKey[k]
 		if !ok {
-			p, err := openPath(rt, s.b.maxLen())
+			p, err := openPath(rt, s.maxLen())
 			if err != nil {
 				return err
 			}
@@ -379,17 +383,23 @@ func (s *scanner) send(p ultrascan.Probe) error {
 	if s.opt.FixTTL {
 		f.ttl = s.opt.TTL
 	}
-	n, err := s.b.write(pa.send.Slot(), &t.head, f)
-	if err != nil {
-		return fmt.Errorf("raw scan: build probe: %w", err)
-	}
 	if s.out[p.Host] == nil {
 		s.out[p.Host] = make(map[uint32]uint64)
 	}
 	s.out[p.Host][uint32(p.Port)<<8|uint32(p.Try)] = p.ID
 	pa.pending = true
-	if err := pa.send.Commit(n); err != nil {
-		return fmt.Errorf("raw scan: send: %w", err)
+	bs := s.byPort[p.Port]
+	if s.byPort == nil {
+		bs = []*builder{s.b}
+	}
+	for _, b := range bs {
+		n, err := b.write(pa.send.Slot(), &t.head, f)
+		if err != nil {
+			return fmt.Errorf("raw scan: build probe: %w", err)
+		}
+		if err := pa.send.Commit(n); err != nil {
+			return fmt.Errorf("raw scan: send: %w", err)
+		}
 	}
 	return nil
 }

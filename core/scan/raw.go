@@ -3,9 +3,12 @@ package scan
 import (
 	"context"
 	"net/netip"
+	"time"
 
 	"github.com/scanfw/scanfw/core/connectscan"
 	"github.com/scanfw/scanfw/core/rawscan"
+	"github.com/scanfw/scanfw/core/ultrascan"
+	"github.com/scanfw/scanfw/sdk"
 )
 
 // runRaw runs a raw-packet technique over hosts, width at a time, and
@@ -23,7 +26,7 @@ func runRaw(ctx context.Context, p Plan, tech Technique, hosts []*hostState, wid
 		if opt.Debug == nil && p.Log.IsDebug() {
 			opt.Debug = p.Log.Debug
 		}
-		err := rawscan.Run(ctx, p.Timing, tech.Spec, opt, addrs, tech.Ports, func(r rawscan.HostResult) {
+		err := rawscan.Run(ctx, rawTiming(p, tech), tech.Spec, opt, addrs, tech.Ports, func(r rawscan.HostResult) {
 			r.Host += lo
 			done(connectscan.HostResult(r))
 		})
@@ -32,4 +35,22 @@ func runRaw(ctx context.Context, p Plan, tech Technique, hosts []*hostState, wid
 		}
 	}
 	return nil
+}
+
+// udpBoostStart is Nmap's first boosted scan delay for UDP (§2.5): Linux
+// answers about one ICMP port unreachable per second per host, so a UDP
+// scan slows much faster than a TCP one once its probes go unanswered.
+const udpBoostStart = 50 * time.Millisecond
+
+// rawTiming is the engine's configuration for one technique: UDP starts
+// its scan-delay boosts at 50 ms and is capped by the UDP maximum.
+func rawTiming(p Plan, tech Technique) ultrascan.Config {
+	cfg := p.Timing
+	if tech.Spec.Proto == sdk.ProtoUDP {
+		cfg.BoostStart = udpBoostStart
+		if p.MaxUDPScanDelay > 0 {
+			cfg.MaxScanDelay = p.MaxUDPScanDelay
+		}
+	}
+	return cfg
 }

@@ -66,6 +66,9 @@ type Plan struct {
 	// RawPing, when set (privileged), is the raw host discovery: ARP/ND on
 	// local links and its probes elsewhere, instead of the connect ping.
 	RawPing *hostping.Config
+	// MaxUDPScanDelay caps a UDP technique's boosted scan delay
+	// (--max-scan-delay, or the timing template's UDP value).
+	MaxUDPScanDelay time.Duration
 	// Services, when set, runs on each host after its port scan (-sV);
 	// the host reaches the outputs after it.
 	Services ServicePhase
@@ -148,13 +151,13 @@ func (h *hostState) result(p Plan) sdk.Host {
 	if h.status.State != "up" || h.tables == nil || h.timedOut {
 		return out
 	}
-	var all []sdk.Port
-	var extra []sdk.ExtraPorts
+	// All techniques collapse together, as Nmap's one "Not shown" line
+	// counts a state over every protocol scanned.
+	scanned := make([]portstate.Scanned, len(p.Techniques))
 	for i, tech := range p.Techniques {
-		shown, ex := portstate.Collapse(h.tables[i], []portstate.Scanned{{Proto: tech.Spec.Proto, Ports: tech.Ports, Silence: tech.Spec.Silence}}, p.View)
-		all = append(all, shown...)
-		extra = append(extra, ex...)
+		scanned[i] = portstate.Scanned{Proto: tech.Spec.Proto, Ports: tech.Ports, Silence: tech.Spec.Silence, Table: h.tables[i]}
 	}
+	all, extra := portstate.Collapse(nil, scanned, p.View)
 	for i := range all {
 		if p.ServiceName == nil {
 			break

@@ -133,7 +133,7 @@ func (x Slot_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use Slot_Kind.Descriptor instead.
 func (Slot_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{9, 0}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{10, 0}
 }
 
 type ReplyMatch_Kind int32
@@ -194,7 +194,7 @@ func (x ReplyMatch_Kind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use ReplyMatch_Kind.Descriptor instead.
 func (ReplyMatch_Kind) EnumDescriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{11, 0}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{12, 0}
 }
 
 type InfoRequest struct {
@@ -695,11 +695,15 @@ func (x *ProbeSpec) GetWantsClassify() bool {
 
 // PacketTemplate is a probe with slots the core fills per packet.
 type PacketTemplate struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Layer4        []byte                 `protobuf:"bytes,2,opt,name=layer4,proto3" json:"layer4,omitempty"` // transport header and payload; IP is built by the core
-	Slots         []*Slot                `protobuf:"bytes,3,rep,name=slots,proto3" json:"slots,omitempty"`
-	IpProtocol    uint32                 `protobuf:"varint,4,opt,name=ip_protocol,json=ipProtocol,proto3" json:"ip_protocol,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Name       string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Layer4     []byte                 `protobuf:"bytes,2,opt,name=layer4,proto3" json:"layer4,omitempty"` // transport header and payload; IP is built by the core
+	Slots      []*Slot                `protobuf:"bytes,3,rep,name=slots,proto3" json:"slots,omitempty"`
+	IpProtocol uint32                 `protobuf:"varint,4,opt,name=ip_protocol,json=ipProtocol,proto3" json:"ip_protocol,omitempty"`
+	// ports limits the template to these destination ports; empty: every
+	// port that no template names. Several templates for one port are all
+	// sent (UDP payloads).
+	Ports         []*PortRange `protobuf:"bytes,5,rep,name=ports,proto3" json:"ports,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -762,6 +766,65 @@ func (x *PacketTemplate) GetIpProtocol() uint32 {
 	return 0
 }
 
+func (x *PacketTemplate) GetPorts() []*PortRange {
+	if x != nil {
+		return x.Ports
+	}
+	return nil
+}
+
+type PortRange struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Lo            uint32                 `protobuf:"varint,1,opt,name=lo,proto3" json:"lo,omitempty"`
+	Hi            uint32                 `protobuf:"varint,2,opt,name=hi,proto3" json:"hi,omitempty"` // inclusive
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PortRange) Reset() {
+	*x = PortRange{}
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PortRange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PortRange) ProtoMessage() {}
+
+func (x *PortRange) ProtoReflect() protoreflect.Message {
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PortRange.ProtoReflect.Descriptor instead.
+func (*PortRange) Descriptor() ([]byte, []int) {
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PortRange) GetLo() uint32 {
+	if x != nil {
+		return x.Lo
+	}
+	return 0
+}
+
+func (x *PortRange) GetHi() uint32 {
+	if x != nil {
+		return x.Hi
+	}
+	return 0
+}
+
 type Slot struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Kind          Slot_Kind              `protobuf:"varint,1,opt,name=kind,proto3,enum=scanfw.v1.Slot_Kind" json:"kind,omitempty"`
@@ -773,7 +836,7 @@ type Slot struct {
 
 func (x *Slot) Reset() {
 	*x = Slot{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[9]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -785,7 +848,7 @@ func (x *Slot) String() string {
 func (*Slot) ProtoMessage() {}
 
 func (x *Slot) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[9]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -798,7 +861,7 @@ func (x *Slot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Slot.ProtoReflect.Descriptor instead.
 func (*Slot) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{9}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *Slot) GetKind() Slot_Kind {
@@ -832,7 +895,7 @@ type ReplyRule struct {
 
 func (x *ReplyRule) Reset() {
 	*x = ReplyRule{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[10]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -844,7 +907,7 @@ func (x *ReplyRule) String() string {
 func (*ReplyRule) ProtoMessage() {}
 
 func (x *ReplyRule) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[10]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -857,7 +920,7 @@ func (x *ReplyRule) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyRule.ProtoReflect.Descriptor instead.
 func (*ReplyRule) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{10}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *ReplyRule) GetMatch() *ReplyMatch {
@@ -892,7 +955,7 @@ type ReplyMatch struct {
 
 func (x *ReplyMatch) Reset() {
 	*x = ReplyMatch{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[11]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -904,7 +967,7 @@ func (x *ReplyMatch) String() string {
 func (*ReplyMatch) ProtoMessage() {}
 
 func (x *ReplyMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[11]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -917,7 +980,7 @@ func (x *ReplyMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyMatch.ProtoReflect.Descriptor instead.
 func (*ReplyMatch) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{11}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ReplyMatch) GetKind() ReplyMatch_Kind {
@@ -1000,7 +1063,7 @@ type Verdict struct {
 
 func (x *Verdict) Reset() {
 	*x = Verdict{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[12]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1012,7 +1075,7 @@ func (x *Verdict) String() string {
 func (*Verdict) ProtoMessage() {}
 
 func (x *Verdict) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[12]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1025,7 +1088,7 @@ func (x *Verdict) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Verdict.ProtoReflect.Descriptor instead.
 func (*Verdict) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{12}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *Verdict) GetState() string {
@@ -1052,7 +1115,7 @@ type Reply struct {
 
 func (x *Reply) Reset() {
 	*x = Reply{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[13]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1127,7 @@ func (x *Reply) String() string {
 func (*Reply) ProtoMessage() {}
 
 func (x *Reply) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[13]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1140,7 @@ func (x *Reply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Reply.ProtoReflect.Descriptor instead.
 func (*Reply) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{13}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *Reply) GetId() uint64 {
@@ -1103,7 +1166,7 @@ type ReplyBatch struct {
 
 func (x *ReplyBatch) Reset() {
 	*x = ReplyBatch{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[14]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1115,7 +1178,7 @@ func (x *ReplyBatch) String() string {
 func (*ReplyBatch) ProtoMessage() {}
 
 func (x *ReplyBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[14]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1128,7 +1191,7 @@ func (x *ReplyBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReplyBatch.ProtoReflect.Descriptor instead.
 func (*ReplyBatch) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{14}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ReplyBatch) GetReplies() []*Reply {
@@ -1148,7 +1211,7 @@ type VerdictFor struct {
 
 func (x *VerdictFor) Reset() {
 	*x = VerdictFor{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[15]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1223,7 @@ func (x *VerdictFor) String() string {
 func (*VerdictFor) ProtoMessage() {}
 
 func (x *VerdictFor) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[15]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1236,7 @@ func (x *VerdictFor) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerdictFor.ProtoReflect.Descriptor instead.
 func (*VerdictFor) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{15}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *VerdictFor) GetId() uint64 {
@@ -1199,7 +1262,7 @@ type VerdictBatch struct {
 
 func (x *VerdictBatch) Reset() {
 	*x = VerdictBatch{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[16]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1211,7 +1274,7 @@ func (x *VerdictBatch) String() string {
 func (*VerdictBatch) ProtoMessage() {}
 
 func (x *VerdictBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[16]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1224,7 +1287,7 @@ func (x *VerdictBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use VerdictBatch.ProtoReflect.Descriptor instead.
 func (*VerdictBatch) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{16}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *VerdictBatch) GetVerdicts() []*VerdictFor {
@@ -1242,7 +1305,7 @@ type CatalogueRequest struct {
 
 func (x *CatalogueRequest) Reset() {
 	*x = CatalogueRequest{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[17]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1254,7 +1317,7 @@ func (x *CatalogueRequest) String() string {
 func (*CatalogueRequest) ProtoMessage() {}
 
 func (x *CatalogueRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[17]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1267,7 +1330,7 @@ func (x *CatalogueRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CatalogueRequest.ProtoReflect.Descriptor instead.
 func (*CatalogueRequest) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{17}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{18}
 }
 
 type ServiceCatalogue struct {
@@ -1280,7 +1343,7 @@ type ServiceCatalogue struct {
 
 func (x *ServiceCatalogue) Reset() {
 	*x = ServiceCatalogue{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[18]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1292,7 +1355,7 @@ func (x *ServiceCatalogue) String() string {
 func (*ServiceCatalogue) ProtoMessage() {}
 
 func (x *ServiceCatalogue) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[18]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1305,7 +1368,7 @@ func (x *ServiceCatalogue) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceCatalogue.ProtoReflect.Descriptor instead.
 func (*ServiceCatalogue) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{18}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *ServiceCatalogue) GetProbes() []*ServiceProbe {
@@ -1341,7 +1404,7 @@ type ServiceProbe struct {
 
 func (x *ServiceProbe) Reset() {
 	*x = ServiceProbe{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[19]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1353,7 +1416,7 @@ func (x *ServiceProbe) String() string {
 func (*ServiceProbe) ProtoMessage() {}
 
 func (x *ServiceProbe) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[19]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1366,7 +1429,7 @@ func (x *ServiceProbe) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ServiceProbe.ProtoReflect.Descriptor instead.
 func (*ServiceProbe) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{19}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ServiceProbe) GetName() string {
@@ -1460,7 +1523,7 @@ type MatchItem struct {
 
 func (x *MatchItem) Reset() {
 	*x = MatchItem{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[20]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1472,7 +1535,7 @@ func (x *MatchItem) String() string {
 func (*MatchItem) ProtoMessage() {}
 
 func (x *MatchItem) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[20]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1485,7 +1548,7 @@ func (x *MatchItem) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchItem.ProtoReflect.Descriptor instead.
 func (*MatchItem) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{20}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *MatchItem) GetId() uint64 {
@@ -1539,7 +1602,7 @@ type MatchBatch struct {
 
 func (x *MatchBatch) Reset() {
 	*x = MatchBatch{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[21]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1551,7 +1614,7 @@ func (x *MatchBatch) String() string {
 func (*MatchBatch) ProtoMessage() {}
 
 func (x *MatchBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[21]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1564,7 +1627,7 @@ func (x *MatchBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchBatch.ProtoReflect.Descriptor instead.
 func (*MatchBatch) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{21}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *MatchBatch) GetItems() []*MatchItem {
@@ -1587,7 +1650,7 @@ type MatchResult struct {
 
 func (x *MatchResult) Reset() {
 	*x = MatchResult{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[22]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1599,7 +1662,7 @@ func (x *MatchResult) String() string {
 func (*MatchResult) ProtoMessage() {}
 
 func (x *MatchResult) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[22]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1612,7 +1675,7 @@ func (x *MatchResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchResult.ProtoReflect.Descriptor instead.
 func (*MatchResult) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{22}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *MatchResult) GetId() uint64 {
@@ -1659,7 +1722,7 @@ type MatchResultBatch struct {
 
 func (x *MatchResultBatch) Reset() {
 	*x = MatchResultBatch{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[23]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1671,7 +1734,7 @@ func (x *MatchResultBatch) String() string {
 func (*MatchResultBatch) ProtoMessage() {}
 
 func (x *MatchResultBatch) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[23]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1684,7 +1747,7 @@ func (x *MatchResultBatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MatchResultBatch.ProtoReflect.Descriptor instead.
 func (*MatchResultBatch) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{23}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *MatchResultBatch) GetResults() []*MatchResult {
@@ -1702,7 +1765,7 @@ type OSProbesRequest struct {
 
 func (x *OSProbesRequest) Reset() {
 	*x = OSProbesRequest{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[24]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1714,7 +1777,7 @@ func (x *OSProbesRequest) String() string {
 func (*OSProbesRequest) ProtoMessage() {}
 
 func (x *OSProbesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[24]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1727,7 +1790,7 @@ func (x *OSProbesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OSProbesRequest.ProtoReflect.Descriptor instead.
 func (*OSProbesRequest) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{24}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{25}
 }
 
 type OSProbeSet struct {
@@ -1739,7 +1802,7 @@ type OSProbeSet struct {
 
 func (x *OSProbeSet) Reset() {
 	*x = OSProbeSet{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[25]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1751,7 +1814,7 @@ func (x *OSProbeSet) String() string {
 func (*OSProbeSet) ProtoMessage() {}
 
 func (x *OSProbeSet) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[25]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1764,7 +1827,7 @@ func (x *OSProbeSet) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OSProbeSet.ProtoReflect.Descriptor instead.
 func (*OSProbeSet) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{25}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *OSProbeSet) GetTemplates() []*PacketTemplate {
@@ -1787,7 +1850,7 @@ type OSSample struct {
 
 func (x *OSSample) Reset() {
 	*x = OSSample{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[26]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1799,7 +1862,7 @@ func (x *OSSample) String() string {
 func (*OSSample) ProtoMessage() {}
 
 func (x *OSSample) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[26]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1812,7 +1875,7 @@ func (x *OSSample) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OSSample.ProtoReflect.Descriptor instead.
 func (*OSSample) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{26}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *OSSample) GetAddr() string {
@@ -1862,7 +1925,7 @@ type OSReply struct {
 
 func (x *OSReply) Reset() {
 	*x = OSReply{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[27]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1874,7 +1937,7 @@ func (x *OSReply) String() string {
 func (*OSReply) ProtoMessage() {}
 
 func (x *OSReply) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[27]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1887,7 +1950,7 @@ func (x *OSReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OSReply.ProtoReflect.Descriptor instead.
 func (*OSReply) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{27}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *OSReply) GetProbe() string {
@@ -1928,7 +1991,7 @@ type OSResult struct {
 
 func (x *OSResult) Reset() {
 	*x = OSResult{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[28]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1940,7 +2003,7 @@ func (x *OSResult) String() string {
 func (*OSResult) ProtoMessage() {}
 
 func (x *OSResult) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[28]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1953,7 +2016,7 @@ func (x *OSResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OSResult.ProtoReflect.Descriptor instead.
 func (*OSResult) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{28}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *OSResult) GetFingerprint() string {
@@ -1982,7 +2045,7 @@ type OSMatch struct {
 
 func (x *OSMatch) Reset() {
 	*x = OSMatch{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[29]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1994,7 +2057,7 @@ func (x *OSMatch) String() string {
 func (*OSMatch) ProtoMessage() {}
 
 func (x *OSMatch) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[29]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2007,7 +2070,7 @@ func (x *OSMatch) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OSMatch.ProtoReflect.Descriptor instead.
 func (*OSMatch) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{29}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *OSMatch) GetName() string {
@@ -2052,7 +2115,7 @@ type OSClass struct {
 
 func (x *OSClass) Reset() {
 	*x = OSClass{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[30]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2064,7 +2127,7 @@ func (x *OSClass) String() string {
 func (*OSClass) ProtoMessage() {}
 
 func (x *OSClass) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[30]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2077,7 +2140,7 @@ func (x *OSClass) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OSClass.ProtoReflect.Descriptor instead.
 func (*OSClass) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{30}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *OSClass) GetType() string {
@@ -2131,7 +2194,7 @@ type Chunk struct {
 
 func (x *Chunk) Reset() {
 	*x = Chunk{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[31]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2143,7 +2206,7 @@ func (x *Chunk) String() string {
 func (*Chunk) ProtoMessage() {}
 
 func (x *Chunk) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[31]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2156,7 +2219,7 @@ func (x *Chunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Chunk.ProtoReflect.Descriptor instead.
 func (*Chunk) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{31}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *Chunk) GetData() []byte {
@@ -2177,7 +2240,7 @@ type OutputStart struct {
 
 func (x *OutputStart) Reset() {
 	*x = OutputStart{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[32]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[33]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2189,7 +2252,7 @@ func (x *OutputStart) String() string {
 func (*OutputStart) ProtoMessage() {}
 
 func (x *OutputStart) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[32]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[33]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2202,7 +2265,7 @@ func (x *OutputStart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use OutputStart.ProtoReflect.Descriptor instead.
 func (*OutputStart) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{32}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{33}
 }
 
 func (x *OutputStart) GetScan() *ScanStart {
@@ -2245,7 +2308,7 @@ type ScanStart struct {
 
 func (x *ScanStart) Reset() {
 	*x = ScanStart{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[33]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[34]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2257,7 +2320,7 @@ func (x *ScanStart) String() string {
 func (*ScanStart) ProtoMessage() {}
 
 func (x *ScanStart) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[33]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[34]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2270,7 +2333,7 @@ func (x *ScanStart) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanStart.ProtoReflect.Descriptor instead.
 func (*ScanStart) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{33}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{34}
 }
 
 func (x *ScanStart) GetScanner() string {
@@ -2362,7 +2425,7 @@ type ScanInfo struct {
 
 func (x *ScanInfo) Reset() {
 	*x = ScanInfo{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[34]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[35]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2374,7 +2437,7 @@ func (x *ScanInfo) String() string {
 func (*ScanInfo) ProtoMessage() {}
 
 func (x *ScanInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[34]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[35]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2387,7 +2450,7 @@ func (x *ScanInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanInfo.ProtoReflect.Descriptor instead.
 func (*ScanInfo) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{34}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{35}
 }
 
 func (x *ScanInfo) GetType() string {
@@ -2439,7 +2502,7 @@ type HostResult struct {
 
 func (x *HostResult) Reset() {
 	*x = HostResult{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[35]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[36]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2451,7 +2514,7 @@ func (x *HostResult) String() string {
 func (*HostResult) ProtoMessage() {}
 
 func (x *HostResult) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[35]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[36]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2464,7 +2527,7 @@ func (x *HostResult) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostResult.ProtoReflect.Descriptor instead.
 func (*HostResult) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{35}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{36}
 }
 
 func (x *HostResult) GetAddr() string {
@@ -2568,7 +2631,7 @@ type Hostname struct {
 
 func (x *Hostname) Reset() {
 	*x = Hostname{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[36]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[37]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2580,7 +2643,7 @@ func (x *Hostname) String() string {
 func (*Hostname) ProtoMessage() {}
 
 func (x *Hostname) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[36]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[37]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2593,7 +2656,7 @@ func (x *Hostname) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Hostname.ProtoReflect.Descriptor instead.
 func (*Hostname) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{36}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{37}
 }
 
 func (x *Hostname) GetName() string {
@@ -2621,7 +2684,7 @@ type HostStatus struct {
 
 func (x *HostStatus) Reset() {
 	*x = HostStatus{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[37]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[38]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2633,7 +2696,7 @@ func (x *HostStatus) String() string {
 func (*HostStatus) ProtoMessage() {}
 
 func (x *HostStatus) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[37]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[38]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2646,7 +2709,7 @@ func (x *HostStatus) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use HostStatus.ProtoReflect.Descriptor instead.
 func (*HostStatus) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{37}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{38}
 }
 
 func (x *HostStatus) GetState() string {
@@ -2684,7 +2747,7 @@ type Port struct {
 
 func (x *Port) Reset() {
 	*x = Port{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[38]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[39]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2696,7 +2759,7 @@ func (x *Port) String() string {
 func (*Port) ProtoMessage() {}
 
 func (x *Port) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[38]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[39]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2709,7 +2772,7 @@ func (x *Port) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Port.ProtoReflect.Descriptor instead.
 func (*Port) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{38}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{39}
 }
 
 func (x *Port) GetProtocol() string {
@@ -2774,7 +2837,7 @@ type Service struct {
 
 func (x *Service) Reset() {
 	*x = Service{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[39]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[40]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2786,7 +2849,7 @@ func (x *Service) String() string {
 func (*Service) ProtoMessage() {}
 
 func (x *Service) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[39]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[40]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2799,7 +2862,7 @@ func (x *Service) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Service.ProtoReflect.Descriptor instead.
 func (*Service) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{39}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{40}
 }
 
 func (x *Service) GetName() string {
@@ -2897,7 +2960,7 @@ type ExtraPorts struct {
 
 func (x *ExtraPorts) Reset() {
 	*x = ExtraPorts{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[40]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[41]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2909,7 +2972,7 @@ func (x *ExtraPorts) String() string {
 func (*ExtraPorts) ProtoMessage() {}
 
 func (x *ExtraPorts) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[40]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[41]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2922,7 +2985,7 @@ func (x *ExtraPorts) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtraPorts.ProtoReflect.Descriptor instead.
 func (*ExtraPorts) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{40}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{41}
 }
 
 func (x *ExtraPorts) GetState() string {
@@ -2958,7 +3021,7 @@ type ExtraReason struct {
 
 func (x *ExtraReason) Reset() {
 	*x = ExtraReason{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[41]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[42]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -2970,7 +3033,7 @@ func (x *ExtraReason) String() string {
 func (*ExtraReason) ProtoMessage() {}
 
 func (x *ExtraReason) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[41]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[42]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -2983,7 +3046,7 @@ func (x *ExtraReason) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ExtraReason.ProtoReflect.Descriptor instead.
 func (*ExtraReason) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{41}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{42}
 }
 
 func (x *ExtraReason) GetReason() string {
@@ -3029,7 +3092,7 @@ type ScanEnd struct {
 
 func (x *ScanEnd) Reset() {
 	*x = ScanEnd{}
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[42]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[43]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -3041,7 +3104,7 @@ func (x *ScanEnd) String() string {
 func (*ScanEnd) ProtoMessage() {}
 
 func (x *ScanEnd) ProtoReflect() protoreflect.Message {
-	mi := &file_scanfw_v1_plugin_proto_msgTypes[42]
+	mi := &file_scanfw_v1_plugin_proto_msgTypes[43]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -3054,7 +3117,7 @@ func (x *ScanEnd) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ScanEnd.ProtoReflect.Descriptor instead.
 func (*ScanEnd) Descriptor() ([]byte, []int) {
-	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{42}
+	return file_scanfw_v1_plugin_proto_rawDescGZIP(), []int{43}
 }
 
 func (x *ScanEnd) GetEndUnixNano() int64 {
@@ -3149,13 +3212,17 @@ const file_scanfw_v1_plugin_proto_rawDesc = "" +
 	"\x05rules\x18\x06 \x03(\v2\x14.scanfw.v1.ReplyRuleR\x05rules\x12,\n" +
 	"\asilence\x18\a \x01(\v2\x12.scanfw.v1.VerdictR\asilence\x12,\n" +
 	"\x12silence_means_open\x18\b \x01(\bR\x10silenceMeansOpen\x12%\n" +
-	"\x0ewants_classify\x18\t \x01(\bR\rwantsClassify\"\x84\x01\n" +
+	"\x0ewants_classify\x18\t \x01(\bR\rwantsClassify\"\xb0\x01\n" +
 	"\x0ePacketTemplate\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x16\n" +
 	"\x06layer4\x18\x02 \x01(\fR\x06layer4\x12%\n" +
 	"\x05slots\x18\x03 \x03(\v2\x0f.scanfw.v1.SlotR\x05slots\x12\x1f\n" +
 	"\vip_protocol\x18\x04 \x01(\rR\n" +
-	"ipProtocol\"\xc6\x01\n" +
+	"ipProtocol\x12*\n" +
+	"\x05ports\x18\x05 \x03(\v2\x14.scanfw.v1.PortRangeR\x05ports\"+\n" +
+	"\tPortRange\x12\x0e\n" +
+	"\x02lo\x18\x01 \x01(\rR\x02lo\x12\x0e\n" +
+	"\x02hi\x18\x02 \x01(\rR\x02hi\"\xc6\x01\n" +
 	"\x04Slot\x12(\n" +
 	"\x04kind\x18\x01 \x01(\x0e2\x14.scanfw.v1.Slot.KindR\x04kind\x12\x16\n" +
 	"\x06offset\x18\x02 \x01(\rR\x06offset\x12\x14\n" +
@@ -3410,7 +3477,7 @@ func file_scanfw_v1_plugin_proto_rawDescGZIP() []byte {
 }
 
 var file_scanfw_v1_plugin_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_scanfw_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 43)
+var file_scanfw_v1_plugin_proto_msgTypes = make([]protoimpl.MessageInfo, 44)
 var file_scanfw_v1_plugin_proto_goTypes = []any{
 	(Transport)(0),            // 0: scanfw.v1.Transport
 	(Slot_Kind)(0),            // 1: scanfw.v1.Slot.Kind
@@ -3424,99 +3491,101 @@ var file_scanfw_v1_plugin_proto_goTypes = []any{
 	(*DescribeRequest)(nil),   // 9: scanfw.v1.DescribeRequest
 	(*ProbeSpec)(nil),         // 10: scanfw.v1.ProbeSpec
 	(*PacketTemplate)(nil),    // 11: scanfw.v1.PacketTemplate
-	(*Slot)(nil),              // 12: scanfw.v1.Slot
-	(*ReplyRule)(nil),         // 13: scanfw.v1.ReplyRule
-	(*ReplyMatch)(nil),        // 14: scanfw.v1.ReplyMatch
-	(*Verdict)(nil),           // 15: scanfw.v1.Verdict
-	(*Reply)(nil),             // 16: scanfw.v1.Reply
-	(*ReplyBatch)(nil),        // 17: scanfw.v1.ReplyBatch
-	(*VerdictFor)(nil),        // 18: scanfw.v1.VerdictFor
-	(*VerdictBatch)(nil),      // 19: scanfw.v1.VerdictBatch
-	(*CatalogueRequest)(nil),  // 20: scanfw.v1.CatalogueRequest
-	(*ServiceCatalogue)(nil),  // 21: scanfw.v1.ServiceCatalogue
-	(*ServiceProbe)(nil),      // 22: scanfw.v1.ServiceProbe
-	(*MatchItem)(nil),         // 23: scanfw.v1.MatchItem
-	(*MatchBatch)(nil),        // 24: scanfw.v1.MatchBatch
-	(*MatchResult)(nil),       // 25: scanfw.v1.MatchResult
-	(*MatchResultBatch)(nil),  // 26: scanfw.v1.MatchResultBatch
-	(*OSProbesRequest)(nil),   // 27: scanfw.v1.OSProbesRequest
-	(*OSProbeSet)(nil),        // 28: scanfw.v1.OSProbeSet
-	(*OSSample)(nil),          // 29: scanfw.v1.OSSample
-	(*OSReply)(nil),           // 30: scanfw.v1.OSReply
-	(*OSResult)(nil),          // 31: scanfw.v1.OSResult
-	(*OSMatch)(nil),           // 32: scanfw.v1.OSMatch
-	(*OSClass)(nil),           // 33: scanfw.v1.OSClass
-	(*Chunk)(nil),             // 34: scanfw.v1.Chunk
-	(*OutputStart)(nil),       // 35: scanfw.v1.OutputStart
-	(*ScanStart)(nil),         // 36: scanfw.v1.ScanStart
-	(*ScanInfo)(nil),          // 37: scanfw.v1.ScanInfo
-	(*HostResult)(nil),        // 38: scanfw.v1.HostResult
-	(*Hostname)(nil),          // 39: scanfw.v1.Hostname
-	(*HostStatus)(nil),        // 40: scanfw.v1.HostStatus
-	(*Port)(nil),              // 41: scanfw.v1.Port
-	(*Service)(nil),           // 42: scanfw.v1.Service
-	(*ExtraPorts)(nil),        // 43: scanfw.v1.ExtraPorts
-	(*ExtraReason)(nil),       // 44: scanfw.v1.ExtraReason
-	(*ScanEnd)(nil),           // 45: scanfw.v1.ScanEnd
+	(*PortRange)(nil),         // 12: scanfw.v1.PortRange
+	(*Slot)(nil),              // 13: scanfw.v1.Slot
+	(*ReplyRule)(nil),         // 14: scanfw.v1.ReplyRule
+	(*ReplyMatch)(nil),        // 15: scanfw.v1.ReplyMatch
+	(*Verdict)(nil),           // 16: scanfw.v1.Verdict
+	(*Reply)(nil),             // 17: scanfw.v1.Reply
+	(*ReplyBatch)(nil),        // 18: scanfw.v1.ReplyBatch
+	(*VerdictFor)(nil),        // 19: scanfw.v1.VerdictFor
+	(*VerdictBatch)(nil),      // 20: scanfw.v1.VerdictBatch
+	(*CatalogueRequest)(nil),  // 21: scanfw.v1.CatalogueRequest
+	(*ServiceCatalogue)(nil),  // 22: scanfw.v1.ServiceCatalogue
+	(*ServiceProbe)(nil),      // 23: scanfw.v1.ServiceProbe
+	(*MatchItem)(nil),         // 24: scanfw.v1.MatchItem
+	(*MatchBatch)(nil),        // 25: scanfw.v1.MatchBatch
+	(*MatchResult)(nil),       // 26: scanfw.v1.MatchResult
+	(*MatchResultBatch)(nil),  // 27: scanfw.v1.MatchResultBatch
+	(*OSProbesRequest)(nil),   // 28: scanfw.v1.OSProbesRequest
+	(*OSProbeSet)(nil),        // 29: scanfw.v1.OSProbeSet
+	(*OSSample)(nil),          // 30: scanfw.v1.OSSample
+	(*OSReply)(nil),           // 31: scanfw.v1.OSReply
+	(*OSResult)(nil),          // 32: scanfw.v1.OSResult
+	(*OSMatch)(nil),           // 33: scanfw.v1.OSMatch
+	(*OSClass)(nil),           // 34: scanfw.v1.OSClass
+	(*Chunk)(nil),             // 35: scanfw.v1.Chunk
+	(*OutputStart)(nil),       // 36: scanfw.v1.OutputStart
+	(*ScanStart)(nil),         // 37: scanfw.v1.ScanStart
+	(*ScanInfo)(nil),          // 38: scanfw.v1.ScanInfo
+	(*HostResult)(nil),        // 39: scanfw.v1.HostResult
+	(*Hostname)(nil),          // 40: scanfw.v1.Hostname
+	(*HostStatus)(nil),        // 41: scanfw.v1.HostStatus
+	(*Port)(nil),              // 42: scanfw.v1.Port
+	(*Service)(nil),           // 43: scanfw.v1.Service
+	(*ExtraPorts)(nil),        // 44: scanfw.v1.ExtraPorts
+	(*ExtraReason)(nil),       // 45: scanfw.v1.ExtraReason
+	(*ScanEnd)(nil),           // 46: scanfw.v1.ScanEnd
 }
 var file_scanfw_v1_plugin_proto_depIdxs = []int32{
 	5,  // 0: scanfw.v1.PluginInfo.config:type_name -> scanfw.v1.ConfigField
 	8,  // 1: scanfw.v1.ConfigureResponse.diagnostics:type_name -> scanfw.v1.Diagnostic
 	0,  // 2: scanfw.v1.ProbeSpec.transport:type_name -> scanfw.v1.Transport
 	11, // 3: scanfw.v1.ProbeSpec.templates:type_name -> scanfw.v1.PacketTemplate
-	13, // 4: scanfw.v1.ProbeSpec.rules:type_name -> scanfw.v1.ReplyRule
-	15, // 5: scanfw.v1.ProbeSpec.silence:type_name -> scanfw.v1.Verdict
-	12, // 6: scanfw.v1.PacketTemplate.slots:type_name -> scanfw.v1.Slot
-	1,  // 7: scanfw.v1.Slot.kind:type_name -> scanfw.v1.Slot.Kind
-	14, // 8: scanfw.v1.ReplyRule.match:type_name -> scanfw.v1.ReplyMatch
-	15, // 9: scanfw.v1.ReplyRule.verdict:type_name -> scanfw.v1.Verdict
-	2,  // 10: scanfw.v1.ReplyMatch.kind:type_name -> scanfw.v1.ReplyMatch.Kind
-	16, // 11: scanfw.v1.ReplyBatch.replies:type_name -> scanfw.v1.Reply
-	15, // 12: scanfw.v1.VerdictFor.verdict:type_name -> scanfw.v1.Verdict
-	18, // 13: scanfw.v1.VerdictBatch.verdicts:type_name -> scanfw.v1.VerdictFor
-	22, // 14: scanfw.v1.ServiceCatalogue.probes:type_name -> scanfw.v1.ServiceProbe
-	23, // 15: scanfw.v1.MatchBatch.items:type_name -> scanfw.v1.MatchItem
-	42, // 16: scanfw.v1.MatchResult.service:type_name -> scanfw.v1.Service
-	25, // 17: scanfw.v1.MatchResultBatch.results:type_name -> scanfw.v1.MatchResult
-	11, // 18: scanfw.v1.OSProbeSet.templates:type_name -> scanfw.v1.PacketTemplate
-	30, // 19: scanfw.v1.OSSample.replies:type_name -> scanfw.v1.OSReply
-	32, // 20: scanfw.v1.OSResult.matches:type_name -> scanfw.v1.OSMatch
-	33, // 21: scanfw.v1.OSMatch.classes:type_name -> scanfw.v1.OSClass
-	36, // 22: scanfw.v1.OutputStart.scan:type_name -> scanfw.v1.ScanStart
-	37, // 23: scanfw.v1.ScanStart.scan_info:type_name -> scanfw.v1.ScanInfo
-	39, // 24: scanfw.v1.HostResult.hostnames:type_name -> scanfw.v1.Hostname
-	40, // 25: scanfw.v1.HostResult.status:type_name -> scanfw.v1.HostStatus
-	41, // 26: scanfw.v1.HostResult.ports:type_name -> scanfw.v1.Port
-	43, // 27: scanfw.v1.HostResult.extra_ports:type_name -> scanfw.v1.ExtraPorts
-	42, // 28: scanfw.v1.Port.service:type_name -> scanfw.v1.Service
-	44, // 29: scanfw.v1.ExtraPorts.reasons:type_name -> scanfw.v1.ExtraReason
-	3,  // 30: scanfw.v1.Plugin.Info:input_type -> scanfw.v1.InfoRequest
-	6,  // 31: scanfw.v1.Plugin.Configure:input_type -> scanfw.v1.ConfigureRequest
-	9,  // 32: scanfw.v1.ProbeType.Describe:input_type -> scanfw.v1.DescribeRequest
-	17, // 33: scanfw.v1.ProbeType.Classify:input_type -> scanfw.v1.ReplyBatch
-	20, // 34: scanfw.v1.ServiceMatcher.Catalogue:input_type -> scanfw.v1.CatalogueRequest
-	24, // 35: scanfw.v1.ServiceMatcher.Match:input_type -> scanfw.v1.MatchBatch
-	27, // 36: scanfw.v1.OSDetector.Probes:input_type -> scanfw.v1.OSProbesRequest
-	29, // 37: scanfw.v1.OSDetector.Score:input_type -> scanfw.v1.OSSample
-	35, // 38: scanfw.v1.Output.Start:input_type -> scanfw.v1.OutputStart
-	38, // 39: scanfw.v1.Output.Host:input_type -> scanfw.v1.HostResult
-	45, // 40: scanfw.v1.Output.End:input_type -> scanfw.v1.ScanEnd
-	4,  // 41: scanfw.v1.Plugin.Info:output_type -> scanfw.v1.PluginInfo
-	7,  // 42: scanfw.v1.Plugin.Configure:output_type -> scanfw.v1.ConfigureResponse
-	10, // 43: scanfw.v1.ProbeType.Describe:output_type -> scanfw.v1.ProbeSpec
-	19, // 44: scanfw.v1.ProbeType.Classify:output_type -> scanfw.v1.VerdictBatch
-	21, // 45: scanfw.v1.ServiceMatcher.Catalogue:output_type -> scanfw.v1.ServiceCatalogue
-	26, // 46: scanfw.v1.ServiceMatcher.Match:output_type -> scanfw.v1.MatchResultBatch
-	28, // 47: scanfw.v1.OSDetector.Probes:output_type -> scanfw.v1.OSProbeSet
-	31, // 48: scanfw.v1.OSDetector.Score:output_type -> scanfw.v1.OSResult
-	34, // 49: scanfw.v1.Output.Start:output_type -> scanfw.v1.Chunk
-	34, // 50: scanfw.v1.Output.Host:output_type -> scanfw.v1.Chunk
-	34, // 51: scanfw.v1.Output.End:output_type -> scanfw.v1.Chunk
-	41, // [41:52] is the sub-list for method output_type
-	30, // [30:41] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	14, // 4: scanfw.v1.ProbeSpec.rules:type_name -> scanfw.v1.ReplyRule
+	16, // 5: scanfw.v1.ProbeSpec.silence:type_name -> scanfw.v1.Verdict
+	13, // 6: scanfw.v1.PacketTemplate.slots:type_name -> scanfw.v1.Slot
+	12, // 7: scanfw.v1.PacketTemplate.ports:type_name -> scanfw.v1.PortRange
+	1,  // 8: scanfw.v1.Slot.kind:type_name -> scanfw.v1.Slot.Kind
+	15, // 9: scanfw.v1.ReplyRule.match:type_name -> scanfw.v1.ReplyMatch
+	16, // 10: scanfw.v1.ReplyRule.verdict:type_name -> scanfw.v1.Verdict
+	2,  // 11: scanfw.v1.ReplyMatch.kind:type_name -> scanfw.v1.ReplyMatch.Kind
+	17, // 12: scanfw.v1.ReplyBatch.replies:type_name -> scanfw.v1.Reply
+	16, // 13: scanfw.v1.VerdictFor.verdict:type_name -> scanfw.v1.Verdict
+	19, // 14: scanfw.v1.VerdictBatch.verdicts:type_name -> scanfw.v1.VerdictFor
+	23, // 15: scanfw.v1.ServiceCatalogue.probes:type_name -> scanfw.v1.ServiceProbe
+	24, // 16: scanfw.v1.MatchBatch.items:type_name -> scanfw.v1.MatchItem
+	43, // 17: scanfw.v1.MatchResult.service:type_name -> scanfw.v1.Service
+	26, // 18: scanfw.v1.MatchResultBatch.results:type_name -> scanfw.v1.MatchResult
+	11, // 19: scanfw.v1.OSProbeSet.templates:type_name -> scanfw.v1.PacketTemplate
+	31, // 20: scanfw.v1.OSSample.replies:type_name -> scanfw.v1.OSReply
+	33, // 21: scanfw.v1.OSResult.matches:type_name -> scanfw.v1.OSMatch
+	34, // 22: scanfw.v1.OSMatch.classes:type_name -> scanfw.v1.OSClass
+	37, // 23: scanfw.v1.OutputStart.scan:type_name -> scanfw.v1.ScanStart
+	38, // 24: scanfw.v1.ScanStart.scan_info:type_name -> scanfw.v1.ScanInfo
+	40, // 25: scanfw.v1.HostResult.hostnames:type_name -> scanfw.v1.Hostname
+	41, // 26: scanfw.v1.HostResult.status:type_name -> scanfw.v1.HostStatus
+	42, // 27: scanfw.v1.HostResult.ports:type_name -> scanfw.v1.Port
+	44, // 28: scanfw.v1.HostResult.extra_ports:type_name -> scanfw.v1.ExtraPorts
+	43, // 29: scanfw.v1.Port.service:type_name -> scanfw.v1.Service
+	45, // 30: scanfw.v1.ExtraPorts.reasons:type_name -> scanfw.v1.ExtraReason
+	3,  // 31: scanfw.v1.Plugin.Info:input_type -> scanfw.v1.InfoRequest
+	6,  // 32: scanfw.v1.Plugin.Configure:input_type -> scanfw.v1.ConfigureRequest
+	9,  // 33: scanfw.v1.ProbeType.Describe:input_type -> scanfw.v1.DescribeRequest
+	18, // 34: scanfw.v1.ProbeType.Classify:input_type -> scanfw.v1.ReplyBatch
+	21, // 35: scanfw.v1.ServiceMatcher.Catalogue:input_type -> scanfw.v1.CatalogueRequest
+	25, // 36: scanfw.v1.ServiceMatcher.Match:input_type -> scanfw.v1.MatchBatch
+	28, // 37: scanfw.v1.OSDetector.Probes:input_type -> scanfw.v1.OSProbesRequest
+	30, // 38: scanfw.v1.OSDetector.Score:input_type -> scanfw.v1.OSSample
+	36, // 39: scanfw.v1.Output.Start:input_type -> scanfw.v1.OutputStart
+	39, // 40: scanfw.v1.Output.Host:input_type -> scanfw.v1.HostResult
+	46, // 41: scanfw.v1.Output.End:input_type -> scanfw.v1.ScanEnd
+	4,  // 42: scanfw.v1.Plugin.Info:output_type -> scanfw.v1.PluginInfo
+	7,  // 43: scanfw.v1.Plugin.Configure:output_type -> scanfw.v1.ConfigureResponse
+	10, // 44: scanfw.v1.ProbeType.Describe:output_type -> scanfw.v1.ProbeSpec
+	20, // 45: scanfw.v1.ProbeType.Classify:output_type -> scanfw.v1.VerdictBatch
+	22, // 46: scanfw.v1.ServiceMatcher.Catalogue:output_type -> scanfw.v1.ServiceCatalogue
+	27, // 47: scanfw.v1.ServiceMatcher.Match:output_type -> scanfw.v1.MatchResultBatch
+	29, // 48: scanfw.v1.OSDetector.Probes:output_type -> scanfw.v1.OSProbeSet
+	32, // 49: scanfw.v1.OSDetector.Score:output_type -> scanfw.v1.OSResult
+	35, // 50: scanfw.v1.Output.Start:output_type -> scanfw.v1.Chunk
+	35, // 51: scanfw.v1.Output.Host:output_type -> scanfw.v1.Chunk
+	35, // 52: scanfw.v1.Output.End:output_type -> scanfw.v1.Chunk
+	42, // [42:53] is the sub-list for method output_type
+	31, // [31:42] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_scanfw_v1_plugin_proto_init() }
@@ -3530,7 +3599,7 @@ func file_scanfw_v1_plugin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_scanfw_v1_plugin_proto_rawDesc), len(file_scanfw_v1_plugin_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   43,
+			NumMessages:   44,
 			NumExtensions: 0,
 			NumServices:   5,
 		},

@@ -1,0 +1,99 @@
+package scantypetest
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/scanfw/scanfw/lab"
+	"github.com/scanfw/scanfw/lab/compare"
+)
+
+// buildScanfw builds ./cmd/scanfw into the test's temporary directory.
+func buildScanfw(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "scanfw")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd/scanfw")
+	cmd.Dir = "../.."
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build scanfw: %v: %s", err, out)
+	}
+	return bin
+}
+
+// assertHostFacts checks every port of proto the lab describes on h for
+// technique tech against a scan of h's address a.
+func assertHostFacts(t *testing.T, h *lab.Host, tech lab.Technique, proto, a string, run *compare.Run) {
+	t.Helper()
+	var host *compare.Host
+	for i := range run.Hosts {
+		if run.Hosts[i].Addr() == a {
+			host = &run.Hosts[i]
+		}
+	}
+	if host == nil {
+		t.Fatalf("no result for %s", a)
+	}
+	got, err := run.PortStates(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, p := range h.Ports {
+		want, ok := p.Expect[tech]
+		if !ok || p.Proto != proto {
+			continue
+		}
+		n++
+		if g := got[compare.Key{Proto: proto, Port: int(p.Port)}]; g != string(want) {
+			t.Errorf("%s %d/%s: %s scan sees %q, the lab promises %q (%s)", a, p.Port, proto, tech, g, want, p.Why)
+		}
+	}
+	if n == 0 {
+		t.Errorf("the lab has no %s facts for %s", tech, proto)
+	}
+}
+
+// TestFlagScansMatchNmap runs each flag scan against the fw host's lab
+// ports and a range of default (closed) ports, on IPv4 and IPv6, with
+// scanfw and nmap: both must agree port for port and with the facts.
+func TestFlagScansMatchNmap(t *testing.T) {
+	bin := buildScanfw(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	techs := []struct {
+		flag string
+		tech lab.Technique
+	}{
+		{"-sF", lab.FIN}, {"-sN", lab.NULL}, {"-sX", lab.Xmas},
+		{"-sM", lab.Maimon}, {"-sA", lab.ACK}, {"-sW", lab.Window},
+	}
+	ports := "1-200," + lab.FW.PortList("tcp")
+	for _, tc := range techs {
+		for _, a := range lab.FW.Addrs() {
+			t.Run(tc.flag+"/"+a.String(), func(t *testing.T) {
+				args := []string{tc.flag, "-n", "-Pn", "-T4", "-p", ports}
+				if a.Is6() {
+					args = append([]string{"-6"}, args...)
+				}
+				start := time.Now()
+				ours, err := compare.Scan(ctx, bin, args, a.String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				mid := time.Now()
+				ref, err := compare.Nmap(ctx, args, a.String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("scanfw %v, nmap %v", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
+				if d := compare.Diff(ours, ref); len(d) > 0 {
+					t.Error(compare.Format("scanfw", "nmap", d))
+				}
+				assertHostFacts(t, lab.FW, tc.tech, "tcp", a.String(), ours)
+			})
+		}
+	}
+}
