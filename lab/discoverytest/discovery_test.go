@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -21,17 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(lab.Main(m, lab.SVC, lab.Farm)) }
-
-func buildScanfw(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "scanfw")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/scanfw")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build scanfw: %s", out)
-	}
-	return bin
-}
 
 // dnsArgs points both scanners at the lab's DNS server only, so no query
 // leaves the lab.
@@ -91,7 +78,7 @@ func sameHosts(t *testing.T, ours, ref *compare.Run) {
 // TestListScanNamesFarm: -sL over the farm /24 lists all 256 addresses
 // with the PTR names the lab DNS server gives, as nmap does.
 func TestListScanNamesFarm(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	args := append([]string{"-sL"}, dnsArgs()...)
@@ -111,7 +98,7 @@ func TestListScanNamesFarm(t *testing.T) {
 // TestConnectScanReportsPTR: a connect scan of svc names it by its PTR
 // record, over IPv4 and IPv6, as nmap does.
 func TestConnectScanReportsPTR(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	for _, a := range []netip.Addr{lab.SVC.V4, lab.SVC.V6} {
@@ -136,7 +123,7 @@ func TestConnectScanReportsPTR(t *testing.T) {
 // the farm /24 finds exactly the live addresses and the scanner's own
 // address on the link (the gateway, which refuses), with nmap's reasons.
 func TestPingSweepFarm(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	args := []string{"-sn", "-n", "-v"} // -v: down hosts too, with their reasons
@@ -162,7 +149,7 @@ func TestPingSweepFarm(t *testing.T) {
 // TestPingPortsFarm: -PS with a port list pings those ports only; a
 // closed port answers with a reset, which proves the host is there.
 func TestPingPortsFarm(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	targets := []string{lab.Farm.Live[0].String(), lab.Farm.Live[1].String()}
@@ -179,7 +166,7 @@ func TestPingPortsFarm(t *testing.T) {
 // TestIPv6ScanSVC: a connect scan of svc's IPv6 address with discovery
 // agrees with nmap -6 -sT port for port and reports addrtype ipv6.
 func TestIPv6ScanSVC(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	args := []string{"-6", "-sT", "-n", "-p", lab.SVC.PortList("tcp")}

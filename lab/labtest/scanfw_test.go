@@ -2,8 +2,6 @@ package labtest
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -12,25 +10,11 @@ import (
 	"github.com/scanfw/scanfw/lab/compare"
 )
 
-// buildScanfw builds ./cmd/scanfw into the test's temporary directory (the build
-// cache makes a rebuild cheap); the comparison tests skip only when it does not
-// build (it is written alongside the lab).
-func buildScanfw(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "scanfw")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/scanfw")
-	cmd.Dir = "../.." // the module root, from lab/labtest
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Skipf("./cmd/scanfw does not build, nothing to compare: %s", strings.TrimSpace(string(out)))
-	}
-	return bin
-}
-
 // TestScanfwConnectMatchesNmap scans each lab host with scanfw -sT and with Debian's
 // nmap -sT, on the ports the description lists, and requires both to agree port for
 // port and to match the description.
 func TestScanfwConnectMatchesNmap(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	type target struct {

@@ -31,7 +31,7 @@ func openTCP(h *lab.Host) string {
 // port of the svc host: with Nmap's data, service (with its tunnel),
 // product and version must agree port for port.
 func TestVersionMatchesNmap(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	args := []string{"-sT", "-sV", "-n", "-Pn", "-p", openTCP(lab.SVC)}
@@ -63,7 +63,7 @@ func TestVersionMatchesNmap(t *testing.T) {
 // and the version wherever the daemon tells it (checked against what Nmap,
 // with its own data, reads).
 func TestVersionOwnData(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	args := []string{"-sT", "-sV", "-n", "-Pn", "-p", openTCP(lab.SVC)}
@@ -98,7 +98,7 @@ func TestVersionOwnData(t *testing.T) {
 // TestVersionHostile runs -sV over the fw host's hostile services: the scan
 // must end in time, name every port, and stay small.
 func TestVersionHostile(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ports := make([]string, len(lab.FWHostilePorts))
 	for i, p := range lab.FWHostilePorts {
 		ports[i] = fmt.Sprint(p)

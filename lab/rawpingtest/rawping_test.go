@@ -23,17 +23,6 @@ import (
 
 func TestMain(m *testing.M) { os.Exit(lab.Main(m, lab.Farm, lab.SVC, lab.FW)) }
 
-func buildScanfw(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "scanfw")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/scanfw")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build scanfw: %s", out)
-	}
-	return bin
-}
-
 // line is what is compared per host: address, status, reason, reason TTL
 // and MAC with its vendor.
 func line(h compare.Host) string {
@@ -76,7 +65,7 @@ func both(t *testing.T, bin string, args []string, targets ...string) (ours, ref
 }
 
 func TestPingSweepFarmAsRoot(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	farm := lab.Farm.Prefix.String()
 	live := len(lab.Farm.Live) + 1 // and the scanner's own address: localhost-response
 	for _, tc := range []struct {
@@ -135,7 +124,7 @@ func raceFree(t *testing.T, lines []string) []string {
 // (one kernel for 40 addresses), so both scanners see only some hosts and
 // not the same ones; every host found must be live, by port-unreach.
 func TestUDPPingFarm(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ours, _ := both(t, bin, []string{"-sn", "--disable-arp-ping", "-PU"}, lab.Farm.Prefix.String())
 	if len(ours) < 2 {
 		t.Fatalf("scanfw -PU found no farm host: %v", ours)
@@ -155,7 +144,7 @@ func TestUDPPingFarm(t *testing.T) {
 // TestPingSweepIPv6 covers ND on the svc and fw links and ICMPv6 echo
 // without it.
 func TestPingSweepIPv6(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	var targets []string
 	for _, h := range []*lab.Host{lab.SVC, lab.FW} {
 		// The host, its gateway (ourselves) and two absent neighbours.
@@ -207,7 +196,7 @@ func TestRoutedSweep16(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("raw host discovery needs root")
 	}
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	out := filepath.Join(t.TempDir(), "out.xml")

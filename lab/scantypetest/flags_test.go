@@ -2,26 +2,12 @@ package scantypetest
 
 import (
 	"context"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/scanfw/scanfw/lab"
 	"github.com/scanfw/scanfw/lab/compare"
 )
-
-// buildScanfw builds ./cmd/scanfw into the test's temporary directory.
-func buildScanfw(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "scanfw")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/scanfw")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build scanfw: %v: %s", err, out)
-	}
-	return bin
-}
 
 // assertHostFacts checks every port of proto the lab describes on h for
 // technique tech against a scan of h's address a.
@@ -60,7 +46,7 @@ func assertHostFacts(t *testing.T, h *lab.Host, tech lab.Technique, proto, a str
 // ports and a range of default (closed) ports, on IPv4 and IPv6, with
 // scanfw and nmap: both must agree port for port and with the facts.
 func TestFlagScansMatchNmap(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
 	techs := []struct {

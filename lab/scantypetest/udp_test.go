@@ -14,7 +14,7 @@ import (
 // and with the facts. Few of these ports answer with ICMP, so the default
 // ICMP rate limit does not bend the result.
 func TestUDPMatchesNmap(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	for _, h := range []*lab.Host{lab.FW, lab.SVC} {
@@ -48,7 +48,7 @@ func TestUDPMatchesNmap(t *testing.T) {
 // with the fw host's ICMP rate limit lifted, so every closed port answers
 // and the two scanners must agree exactly.
 func TestUDPRangeWithoutRateLimit(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
 	if err := lab.SetICMPRateLimit(ctx, lab.FW, 0); err != nil {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,18 +12,6 @@ import (
 	"github.com/scanfw/scanfw/lab"
 	"github.com/scanfw/scanfw/lab/compare"
 )
-
-// buildScanfw builds ./cmd/scanfw into the test's temporary directory.
-func buildScanfw(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "scanfw")
-	cmd := exec.Command("go", "build", "-o", bin, "./cmd/scanfw")
-	cmd.Dir = "../.."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build scanfw: %v: %s", err, out)
-	}
-	return bin
-}
 
 // wanPorts is the range scanned on the impaired host: -p- through 50 ms,
 // 3% loss takes Nmap minutes, and the lab's facts all lie below it.
@@ -63,7 +50,7 @@ func assertFacts(t *testing.T, h *lab.Host, a string, run *compare.Run) {
 // -sS over all ports (a range on the impaired host) and requires them to
 // agree port for port, and both to match the lab's description.
 func TestSYNMatchesNmap(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	type target struct {
@@ -120,7 +107,7 @@ func TestSYNWANEveryRun(t *testing.T) {
 	if testing.Short() {
 		t.Skip("five scans through the impaired link")
 	}
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	a := lab.WAN.V4.String()
@@ -141,7 +128,7 @@ func TestSYNWANEveryRun(t *testing.T) {
 // the route's own values change nothing. The bytes they put on the wire are
 // checked by core/rawscan's template tests.
 func TestSYNOptions(t *testing.T) {
-	bin := buildScanfw(t)
+	bin := compare.BuildScanfw(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	a := lab.FW.V4.String()
