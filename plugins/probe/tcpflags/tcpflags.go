@@ -197,31 +197,8 @@ func (p *plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 	} else {
 		rules = append(rules, tcp(-1, p.t.rst))
 	}
-	// nmap-internals §3.1: these ICMP errors filter a TCP port whatever
-	// the flags; other unreachable codes say nothing.
-	icmp := func(v6 bool, typ, code int, reason string) sdk.ReplyRule {
-		m := base
-		m.Kind, m.ICMPv6, m.ICMPType, m.ICMPCode = sdk.MatchICMP, v6, typ, code
-		return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{State: sdk.StateFiltered, Reason: reason}}
-	}
-	rules = append(rules,
-		icmp(false, 3, 0, "net-unreach"),
-		icmp(false, 3, 1, "host-unreach"),
-		icmp(false, 3, 2, "proto-unreach"),
-		icmp(false, 3, 3, "port-unreach"),
-		icmp(false, 3, 9, "net-prohibited"),
-		icmp(false, 3, 10, "host-prohibited"),
-		icmp(false, 3, 13, "admin-prohibited"),
-		icmp(false, 11, -1, "time-exceeded"),
-		icmp(true, 1, 0, "no-route"),
-		icmp(true, 1, 1, "admin-prohibited"),
-		icmp(true, 1, 2, "beyond-scope"),
-		icmp(true, 1, 3, "host-unreach"),
-		icmp(true, 1, 4, "port-unreach"),
-		icmp(true, 1, 5, "admin-prohibited"),
-		icmp(true, 1, 6, "reject-route"),
-		icmp(true, 3, -1, "time-exceeded"),
-	)
+	// ICMP errors filter a TCP port whatever the flags (nmap-internals §3.1).
+	rules = append(rules, sdk.ICMPErrorRules()...)
 	cookie := offSeq
 	if p.flags&flagACK != 0 {
 		cookie = offAck

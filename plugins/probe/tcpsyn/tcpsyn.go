@@ -70,16 +70,9 @@ const (
 
 func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 	tcp := func(mask, flags uint8, st sdk.PortState, reason string) sdk.ReplyRule {
-		return sdk.ReplyRule{
-			Match:   sdk.ReplyMatch{Kind: sdk.MatchTCP, TCPFlagsMask: mask, TCPFlags: flags, TCPWindow: -1, ICMPType: -1, ICMPCode: -1, FromTarget: -1},
-			Verdict: sdk.Verdict{State: st, Reason: reason},
-		}
-	}
-	icmp := func(v6 bool, typ, code int, reason string) sdk.ReplyRule {
-		return sdk.ReplyRule{
-			Match:   sdk.ReplyMatch{Kind: sdk.MatchICMP, ICMPv6: v6, ICMPType: typ, ICMPCode: code, TCPWindow: -1, FromTarget: -1},
-			Verdict: sdk.Verdict{State: sdk.StateFiltered, Reason: reason},
-		}
+		m := sdk.Any(sdk.MatchTCP)
+		m.TCPFlagsMask, m.TCPFlags = mask, flags
+		return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{State: st, Reason: reason}}
 	}
 	// Order matters: the first matching rule wins, so SYN/ACK is tested
 	// before the bare SYN of a split handshake, and RST before both.
@@ -87,26 +80,9 @@ func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 		tcp(flagRST, flagRST, sdk.StateClosed, "reset"),
 		tcp(flagSYN|flagACK, flagSYN|flagACK, sdk.StateOpen, "syn-ack"),
 		tcp(flagSYN|flagACK, flagSYN, sdk.StateOpen, "split-handshake-syn"),
-		// nmap-internals §3.1: ICMPv4 3/0,1,2,3,9,10,13 and 11/any filter a
-		// TCP port; the other unreachable codes are ignored.
-		icmp(false, 3, 0, "net-unreach"),
-		icmp(false, 3, 1, "host-unreach"),
-		icmp(false, 3, 2, "proto-unreach"),
-		icmp(false, 3, 3, "port-unreach"),
-		icmp(false, 3, 9, "net-prohibited"),
-		icmp(false, 3, 10, "host-prohibited"),
-		icmp(false, 3, 13, "admin-prohibited"),
-		icmp(false, 11, -1, "time-exceeded"),
-		// ICMPv6 destination unreachable (type 1) and time exceeded (3).
-		icmp(true, 1, 0, "no-route"),
-		icmp(true, 1, 1, "admin-prohibited"),
-		icmp(true, 1, 2, "beyond-scope"),
-		icmp(true, 1, 3, "host-unreach"),
-		icmp(true, 1, 4, "port-unreach"),
-		icmp(true, 1, 5, "admin-prohibited"),
-		icmp(true, 1, 6, "reject-route"),
-		icmp(true, 3, -1, "time-exceeded"),
 	}
+	// ICMP errors filter the port (nmap-internals §3.1).
+	rules = append(rules, sdk.ICMPErrorRules()...)
 	return sdk.ProbeSpec{
 		ScanType:  "syn",
 		Proto:     sdk.ProtoTCP,

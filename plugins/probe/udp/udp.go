@@ -181,28 +181,14 @@ func (p *plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 	}
 	udp := base
 	udp.Kind = sdk.MatchUDP
-	// nmap-internals §3.1, UDP column.
+	// nmap-internals §3.1, UDP column: a port unreachable from the target
+	// itself means closed; every ICMP error otherwise means filtered.
 	rules := []sdk.ReplyRule{
 		{Match: udp, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: "udp-response"}},
 		icmp(false, 3, 3, 1, sdk.StateClosed, "port-unreach"),
-		icmp(false, 3, 3, 0, sdk.StateFiltered, "port-unreach"),
-		icmp(false, 3, 0, -1, sdk.StateFiltered, "net-unreach"),
-		icmp(false, 3, 1, -1, sdk.StateFiltered, "host-unreach"),
-		icmp(false, 3, 2, -1, sdk.StateFiltered, "proto-unreach"),
-		icmp(false, 3, 9, -1, sdk.StateFiltered, "net-prohibited"),
-		icmp(false, 3, 10, -1, sdk.StateFiltered, "host-prohibited"),
-		icmp(false, 3, 13, -1, sdk.StateFiltered, "admin-prohibited"),
-		icmp(false, 11, -1, -1, sdk.StateFiltered, "time-exceeded"),
 		icmp(true, 1, 4, 1, sdk.StateClosed, "port-unreach"),
-		icmp(true, 1, 4, 0, sdk.StateFiltered, "port-unreach"),
-		icmp(true, 1, 0, -1, sdk.StateFiltered, "no-route"),
-		icmp(true, 1, 1, -1, sdk.StateFiltered, "admin-prohibited"),
-		icmp(true, 1, 2, -1, sdk.StateFiltered, "beyond-scope"),
-		icmp(true, 1, 3, -1, sdk.StateFiltered, "host-unreach"),
-		icmp(true, 1, 5, -1, sdk.StateFiltered, "admin-prohibited"),
-		icmp(true, 1, 6, -1, sdk.StateFiltered, "reject-route"),
-		icmp(true, 3, -1, -1, sdk.StateFiltered, "time-exceeded"),
 	}
+	rules = append(rules, sdk.ICMPErrorRules()...)
 	silence := sdk.Verdict{State: sdk.StateOpenFiltered, Reason: "no-response"}
 	if p.defeat {
 		silence.State = sdk.StateClosedFiltered
