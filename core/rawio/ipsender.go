@@ -2,7 +2,6 @@ package rawio
 
 import (
 	"fmt"
-	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -105,34 +104,10 @@ func (s *IPSender) Commit(n int) error {
 // Flush sends every queued packet, waiting out a full queue for up to a
 // second as Sender.Flush does.
 func (s *IPSender) Flush() error {
-	done := 0
-	var deadline time.Time
-	for done < s.n {
-		r, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(s.fd),
-			uintptr(unsafe.Pointer(&s.msgs[done])), uintptr(s.n-done), 0, 0, 0)
-		if errno != 0 {
-			if errno == unix.EINTR {
-				continue
-			}
-			if errno != unix.ENOBUFS && errno != unix.EAGAIN {
-				s.n = 0
-				return fmt.Errorf("raw ip sendmmsg: %w", errno)
-			}
-			now := time.Now()
-			if deadline.IsZero() {
-				deadline = now.Add(time.Second)
-			} else if now.After(deadline) {
-				s.n = 0
-				return fmt.Errorf("raw ip sendmmsg: %w for 1s", errno)
-			}
-			time.Sleep(50 * time.Microsecond)
-			continue
-		}
-		done += int(r)
-		s.sent += uint64(r)
-	}
+	sent, _, err := sendmmsgAll(s.fd, s.msgs[:s.n], "raw ip sendmmsg")
+	s.sent += uint64(sent)
 	s.n = 0
-	return nil
+	return err
 }
 
 // Sent is the number of packets the kernel accepted.

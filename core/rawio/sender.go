@@ -99,35 +99,42 @@ func (s *Sender) Commit(n int) error {
 // Flush sends every queued frame. A full device queue (ENOBUFS, EAGAIN) is
 // waited out briefly and retried; the whole call gives up after a second.
 func (s *Sender) Flush() error {
-	done := 0
-	deadline := time.Time{}
-	for done < s.n {
-		r, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(s.fd),
-			uintptr(unsafe.Pointer(&s.msgs[done])), uintptr(s.n-done), 0, 0, 0)
+	sent, retries, err := sendmmsgAll(s.fd, s.msgs[:s.n], "sendmmsg")
+	s.sent += uint64(sent)
+	s.retry += uint64(retries)
+	s.n = 0
+	return err
+}
+
+// sendmmsgAll hands msgs to the kernel with sendmmsg until it has taken all
+// of them, and says how many it took and how often a full queue made it
+// wait. A full device or socket queue (ENOBUFS, EAGAIN) is waited out in
+// 50 µs steps for up to a second; any other error ends the batch.
+func sendmmsgAll(fd int, msgs []mmsghdr, what string) (sent, retries int, err error) {
+	var deadline time.Time
+	for sent < len(msgs) {
+		r, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd),
+			uintptr(unsafe.Pointer(&msgs[sent])), uintptr(len(msgs)-sent), 0, 0, 0)
 		if errno != 0 {
 			if errno == unix.EINTR {
 				continue
 			}
 			if errno != unix.ENOBUFS && errno != unix.EAGAIN {
-				s.n = 0
-				return fmt.Errorf("sendmmsg: %w", errno)
+				return sent, retries, fmt.Errorf("%s: %w", what, errno)
 			}
-			s.retry++
+			retries++
 			now := time.Now()
 			if deadline.IsZero() {
 				deadline = now.Add(time.Second)
 			} else if now.After(deadline) {
-				s.n = 0
-				return fmt.Errorf("sendmmsg: %w for 1s", errno)
+				return sent, retries, fmt.Errorf("%s: %w for 1s", what, errno)
 			}
 			time.Sleep(50 * time.Microsecond)
 			continue
 		}
-		done += int(r)
-		s.sent += uint64(r)
+		sent += int(r)
 	}
-	s.n = 0
-	return nil
+	return sent, retries, nil
 }
 
 // Sent is the number of frames the kernel accepted.
