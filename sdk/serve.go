@@ -2,6 +2,7 @@ package sdk
 
 import (
 	"os"
+	"time"
 
 	hclog "github.com/hashicorp/go-hclog"
 	plugin "github.com/hashicorp/go-plugin"
@@ -38,9 +39,23 @@ func Serve(impl Plugin) {
 	ServeVersion(ProtocolVersion, impl)
 }
 
+// exitWithParent ends the plugin when the core that started it is gone. A
+// core killed with SIGKILL cannot stop its plugins, and go-plugin's server
+// would otherwise wait forever: an orphan is reparented, so a changed
+// parent PID means the core died.
+func exitWithParent(ppid int, every time.Duration) {
+	for {
+		time.Sleep(every)
+		if os.Getppid() != ppid {
+			os.Exit(0)
+		}
+	}
+}
+
 // ServeVersion serves impl under another protocol version than this SDK's.
 // It exists so that version negotiation can be tested; plugins use Serve.
 func ServeVersion(version int, impl Plugin) {
+	go exitWithParent(os.Getppid(), time.Second)
 	hs := Handshake
 	hs.ProtocolVersion = uint(version)
 	plugin.Serve(&plugin.ServeConfig{

@@ -456,3 +456,29 @@ func childWithArg(t *testing.T, pid int, arg string) int {
 	t.Fatalf("no child of %d runs %s", pid, arg)
 	return 0
 }
+
+// TestPluginsExitWithAKilledCore: a core killed with SIGKILL cannot stop its
+// plugins; they notice they were orphaned and exit on their own.
+func TestPluginsExitWithAKilledCore(t *testing.T) {
+	dir := t.TempDir()
+	cmd, xmlPath, _ := slowScan(t, dir)
+	waitHosts(t, xmlPath, 1)
+	pid := childWithArg(t, cmd.Process.Pid, "probe.tcp_connect")
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		// Signal 0 checks that the process exists; a reaped orphan does not.
+		if err := syscall.Kill(pid, 0); err != nil {
+			return
+		}
+		if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil && strings.Contains(string(b), ") Z ") {
+			return // exited, waiting to be reaped by init
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	syscall.Kill(pid, syscall.SIGKILL)
+	t.Fatalf("plugin pid %d still runs 10 s after its core was killed", pid)
+}
