@@ -14,44 +14,7 @@ import (
 
 func render(t *testing.T, start sdk.ScanStart, hosts []sdk.Host, end sdk.ScanEnd) string {
 	t.Helper()
-	ctx := context.Background()
-	w := New()
-	var b strings.Builder
-	out, err := w.Start(ctx, sdk.OutputDest{Path: "scan.gnmap"}, start)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	b.Write(out)
-	for _, h := range hosts {
-		out, err := w.Host(ctx, h)
-		if err != nil {
-			t.Fatalf("Host: %v", err)
-		}
-		b.Write(out)
-	}
-	out, err = w.End(ctx, end)
-	if err != nil {
-		t.Fatalf("End: %v", err)
-	}
-	b.Write(out)
-	return b.String()
-}
-
-func compare(t *testing.T, want, got string) {
-	t.Helper()
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < max(len(wl), len(gl)); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			t.Errorf("line %d:\nwant %q\ngot  %q", i+1, w, g)
-		}
-	}
+	return string(nmaprun.Render(t, New(), "scan.gnmap", start, hosts, &end))
 }
 
 // TestGoldenAgainstNmap checks our -oG against Nmap's for the same loopback
@@ -79,7 +42,7 @@ func TestGoldenAgainstNmap(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := nmaprun.Run(t, c.args...)
-			compare(t, nmaprun.Mask(string(r.Grepable)), nmaprun.Mask(render(t, r.Start, r.Hosts, r.End)))
+			nmaprun.DiffLines(t, nmaprun.Mask(string(r.Grepable)), nmaprun.Mask(render(t, r.Start, r.Hosts, r.End)))
 		})
 	}
 }
@@ -131,7 +94,7 @@ func TestConstructed(t *testing.T) {
 			got := render(t, c.start, c.hosts, sdk.ScanEnd{End: t0, Elapsed: 1270 * time.Millisecond, HostsTotal: 1, HostsUp: 1, Exit: "success"})
 			want := "# scanfw 0.1.0 scan initiated Sun Nov 29 11:09:10 2026 as: " + c.start.Args + "\n" + c.want +
 				"# scanfw done at Sun Nov 29 11:09:10 2026 -- 1 IP address (1 host up) scanned in 1.27 seconds\n"
-			compare(t, want, got)
+			nmaprun.DiffLines(t, want, got)
 		})
 	}
 }

@@ -14,48 +14,7 @@ import (
 
 func render(t *testing.T, path string, start sdk.ScanStart, hosts []sdk.Host, end sdk.ScanEnd) string {
 	t.Helper()
-	ctx := context.Background()
-	w := New()
-	var b strings.Builder
-	out, err := w.Start(ctx, sdk.OutputDest{Path: path}, start)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	b.Write(out)
-	for _, h := range hosts {
-		out, err := w.Host(ctx, h)
-		if err != nil {
-			t.Fatalf("Host: %v", err)
-		}
-		b.Write(out)
-	}
-	out, err = w.End(ctx, end)
-	if err != nil {
-		t.Fatalf("End: %v", err)
-	}
-	b.Write(out)
-	return b.String()
-}
-
-func diffLines(t *testing.T, want, got string) {
-	t.Helper()
-	if want == got {
-		return
-	}
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; i < max(len(wl), len(gl)); i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g {
-			t.Errorf("line %d:\nwant %q\ngot  %q", i+1, w, g)
-		}
-	}
-	t.Logf("want:\n%s\ngot:\n%s", want, got)
+	return string(nmaprun.Render(t, New(), path, start, hosts, &end))
 }
 
 // TestGoldenAgainstNmap scans loopback listeners with the installed Nmap,
@@ -102,9 +61,9 @@ func TestGoldenAgainstNmap(t *testing.T) {
 			}
 			r := nmaprun.Run(t, c.args...)
 			file := render(t, "scan.nmap", r.Start, r.Hosts, r.End)
-			diffLines(t, nmaprun.Mask(string(r.Normal)), nmaprun.Mask(file))
+			nmaprun.DiffLines(t, nmaprun.Mask(string(r.Normal)), nmaprun.Mask(file))
 			stdout := render(t, "-", r.Start, r.Hosts, r.End)
-			diffLines(t, nmaprun.Mask(string(r.Stdout)), nmaprun.Mask(stdout))
+			nmaprun.DiffLines(t, nmaprun.Mask(string(r.Stdout)), nmaprun.Mask(stdout))
 		})
 	}
 }
@@ -263,7 +222,7 @@ func TestConstructed(t *testing.T) {
 				want = "# scanfw 0.1.0 scan initiated Sun Nov 29 11:09:10 2026 as: nmap -sV\n" + c.want +
 					"Service detection performed. Please report any incorrect results at https://github.com/scanfw/scanfw/issues .\n"
 			}
-			diffLines(t, want+trailer, got)
+			nmaprun.DiffLines(t, want+trailer, got)
 		})
 	}
 }

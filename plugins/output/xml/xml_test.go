@@ -32,27 +32,7 @@ func render(t *testing.T, settings string, start sdk.ScanStart, hosts []sdk.Host
 			t.Fatalf("Configure(%s): %v %v", settings, diags, err)
 		}
 	}
-	var b bytes.Buffer
-	out, err := w.Start(ctx, sdk.OutputDest{Path: "scan.xml"}, start)
-	if err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	b.Write(out)
-	for _, h := range hosts {
-		out, err := w.Host(ctx, h)
-		if err != nil {
-			t.Fatalf("Host: %v", err)
-		}
-		b.Write(out)
-	}
-	if end != nil {
-		out, err = w.End(ctx, *end)
-		if err != nil {
-			t.Fatalf("End: %v", err)
-		}
-		b.Write(out)
-	}
-	return b.Bytes()
+	return nmaprun.Render(t, w, "scan.xml", start, hosts, end)
 }
 
 // validate checks doc against Nmap's DTD with xmllint.

@@ -422,3 +422,55 @@ func serviceScanArgs(args string) bool {
 	}
 	return false
 }
+
+// Render drives an output plugin through one scan as the core does (Start,
+// a Host per host, End) and returns everything it wrote. A nil end leaves
+// the scan unfinished, as an interrupted one.
+func Render(t testing.TB, w sdk.Output, dest string, start sdk.ScanStart, hosts []sdk.Host, end *sdk.ScanEnd) []byte {
+	t.Helper()
+	ctx := context.Background()
+	var b bytes.Buffer
+	out, err := w.Start(ctx, sdk.OutputDest{Path: dest}, start)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	b.Write(out)
+	for _, h := range hosts {
+		out, err := w.Host(ctx, h)
+		if err != nil {
+			t.Fatalf("Host: %v", err)
+		}
+		b.Write(out)
+	}
+	if end != nil {
+		out, err = w.End(ctx, *end)
+		if err != nil {
+			t.Fatalf("End: %v", err)
+		}
+		b.Write(out)
+	}
+	return b.Bytes()
+}
+
+// DiffLines reports every line where got differs from want, then both
+// texts whole.
+func DiffLines(t testing.TB, want, got string) {
+	t.Helper()
+	if want == got {
+		return
+	}
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	for i := 0; i < max(len(wl), len(gl)); i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w != g {
+			t.Errorf("line %d:\nwant %q\ngot  %q", i+1, w, g)
+		}
+	}
+	t.Logf("want:\n%s\ngot:\n%s", want, got)
+}
