@@ -182,6 +182,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	var techs []scan.Technique
 	var protos []ports.Proto
 	for _, use := range scans {
+		use = withDataSettings(p, use)
 		pl, err := startPlugin(ctx, host, resolver, use, sdk.KindProbe)
 		if err != nil {
 			return nil, err

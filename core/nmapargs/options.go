@@ -172,6 +172,11 @@ var options = []*option{
 		return intArg(n, v, 0, profile.MaxDataLength, &st.p.DataLength)
 	}, help: "--data-length <n>: append random bytes to probes"},
 
+	{long: []string{"scanflags"}, arg: requiredArg, apply: func(st *state, _, v string) error {
+		st.probe.scanflags, st.probe.scanflagsSet = v, true
+		return nil
+	}, help: "--scanflags <flags>: custom TCP flags (URGACKPSHRSTSYNFIN or a number), read as the chosen TCP scan (SYN without one)"},
+	{long: []string{"defeat-icmp-ratelimit"}, apply: func(st *state, _, _ string) error { st.probe.defeatICMP = true; return nil }, help: "--defeat-icmp-ratelimit: UDP scan: do not wait out ICMP rate limits; silent ports are closed|filtered"},
 	{long: []string{"datadir"}, arg: requiredArg, apply: func(st *state, _, v string) error { st.p.DataDir = v; return nil }, help: "--datadir <dir>: where to find data files"},
 	{long: []string{"no-nmap-data"}, apply: func(st *state, _, _ string) error { st.p.NoNmapData = true; return nil }, help: "--no-nmap-data: do not read Nmap's installed data files"},
 	{long: []string{"profile"}, arg: requiredArg, apply: func(*state, string, string) error { return nil }, help: "--profile <file>: start from an HCL profile; flags override it"},
@@ -195,11 +200,11 @@ var options = []*option{
 	{long: []string{"oM"}, arg: requiredArg, later: true},
 	{long: []string{"sI"}, arg: requiredArg, later: true},
 	{long: []string{"script", "script-args", "script-args-file", "script-help", "script-timeout", "ip-options",
-		"proxies", "proxy", "data", "data-string", "spoof-mac", "mtu", "scanflags", "max-os-tries", "port-ratio",
+		"proxies", "proxy", "data", "data-string", "spoof-mac", "mtu", "max-os-tries", "port-ratio",
 		"servicedb", "versiondb", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
 	{long: []string{"script-trace", "script-updatedb", "traceroute", "osscan-limit", "osscan-guess", "fuzzy",
 		"packet-trace", "version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
-		"defeat-icmp-ratelimit", "adler32", "send-eth", "noninteractive", "log-errors",
+		"adler32", "send-eth", "noninteractive", "log-errors",
 		"deprecated-xml-osclass", "release-memory", "discovery-ignore-rst", "unique", "allports", "thc", "webxml",
 		"no-stylesheet", "privileged", "resolve-all"}, later: true},
 }

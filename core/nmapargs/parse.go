@@ -89,6 +89,7 @@ type state struct {
 	portsFlag, fastFlag        bool
 	pingOnlyFlag, listOnlyFlag bool
 	pingSeen                   map[byte]bool
+	probe                      probeFlags
 }
 
 func (st *state) addScan(id string) {
@@ -191,6 +192,9 @@ func (st *state) finish(targets []string) error {
 		p.Discovery.PingOnly, p.Discovery.ListOnly = false, false
 	} else if st.pingOnlyFlag || st.listOnlyFlag {
 		p.Scans = nil
+	}
+	if err := st.probe.apply(p, !p.Discovery.PingOnly && !p.Discovery.ListOnly); err != nil {
+		return err
 	}
 
 	for _, o := range st.outputs {

@@ -18,8 +18,6 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/scanfw/scanfw/sdk"
 )
@@ -131,38 +129,8 @@ func (p *plugin) Configure(_ context.Context, s sdk.Settings) ([]sdk.Diagnostic,
 	return nil, nil
 }
 
-// ParseFlags reads Nmap's --scanflags: a decimal number or flag names run
-// together in any order, as "URGACKPSHRSTSYNFIN" or "synfin".
-func ParseFlags(s string) (uint8, error) {
-	if s != "" && strings.Trim(s, "0123456789") == "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n > 255 {
-			return 0, fmt.Errorf("%q: a flags number is 0 to 255", s)
-		}
-		return uint8(n), nil
-	}
-	names := []struct {
-		name string
-		bit  uint8
-	}{{"FIN", flagFIN}, {"SYN", flagSYN}, {"RST", flagRST}, {"PSH", flagPSH}, {"ACK", flagACK}, {"URG", flagURG}, {"ECE", flagECE}, {"CWR", flagCWR}, {"ALL", 0xff}, {"NONE", 0}}
-	var f uint8
-	rest := strings.ToUpper(s)
-	if rest == "" {
-		return 0, fmt.Errorf("empty flags")
-	}
-outer:
-	for rest != "" {
-		for _, n := range names {
-			if strings.HasPrefix(rest, n.name) {
-				f |= n.bit
-				rest = rest[len(n.name):]
-				continue outer
-			}
-		}
-		return 0, fmt.Errorf("%q: unknown flag at %q (known: URG ACK PSH RST SYN FIN ECE CWR ALL NONE, or a number)", s, rest)
-	}
-	return f, nil
-}
+// ParseFlags reads Nmap's --scanflags; see sdk.ParseTCPFlags.
+func ParseFlags(s string) (uint8, error) { return sdk.ParseTCPFlags(s) }
 
 // header is the probe's TCP header: data offset 5, the flags, window 1024.
 // A probe with ACK set carries a fixed sequence number (the cookie is the

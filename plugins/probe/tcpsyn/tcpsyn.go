@@ -13,6 +13,7 @@ package tcpsyn
 import (
 	"context"
 	"encoding/binary"
+	"fmt"
 
 	"github.com/scanfw/scanfw/sdk"
 )
@@ -28,34 +29,57 @@ const (
 	offSrcPort  = 0
 	offDstPort  = 2
 	offSeq      = 4
+	offAck      = 8
 	offChecksum = 16
 )
 
-type plugin struct{}
+type plugin struct {
+	// flags is what the probe sends: SYN, or --scanflags read as a SYN
+	// scan (Nmap's --scanflags without another scan type).
+	flags uint8
+}
 
 // New returns the plugin.
-func New() sdk.ProbeType { return plugin{} }
+func New() sdk.ProbeType { return &plugin{flags: flagSYN} }
 
-func (plugin) Info(context.Context) (sdk.Info, error) {
+func (*plugin) Info(context.Context) (sdk.Info, error) {
 	return sdk.Info{
 		ID:          ID,
 		Kind:        sdk.KindProbe,
 		Version:     Version,
 		Description: "TCP SYN scan (-sS): half-open raw SYN probes; needs root",
+		Config: []sdk.ConfigField{{Name: "flags", Type: "string",
+			Description: "TCP flags to send instead of SYN, replies read as a SYN scan (--scanflags): names as URGACKPSHRSTSYNFIN or a number"}},
 	}, nil
 }
 
-func (plugin) Configure(context.Context, sdk.Settings) ([]sdk.Diagnostic, error) {
+// Configure takes one optional setting, flags: Nmap's --scanflags.
+func (p *plugin) Configure(_ context.Context, s sdk.Settings) ([]sdk.Diagnostic, error) {
+	p.flags = flagSYN
+	var set struct {
+		Flags *string `json:"flags"`
+	}
+	if err := s.Decode(&set); err != nil {
+		return []sdk.Diagnostic{{Severity: "error", Summary: fmt.Sprintf("%s: settings: %v", ID, err)}}, nil
+	}
+	if set.Flags == nil {
+		return nil, nil
+	}
+	f, err := sdk.ParseTCPFlags(*set.Flags)
+	if err != nil {
+		return []sdk.Diagnostic{{Severity: "error", Summary: fmt.Sprintf("%s: setting flags: %v", ID, err), Attribute: "flags"}}, nil
+	}
+	p.flags = f
 	return nil, nil
 }
 
 // synHeader is the probe's TCP header with zero ports, sequence number and
 // checksum: data offset 6 words (20 bytes and the MSS option), SYN, window
 // 1024, MSS 1460.
-func synHeader() []byte {
+func synHeader(flags uint8) []byte {
 	h := make([]byte, 24)
 	h[12] = 6 << 4
-	h[13] = 0x02 // SYN
+	h[13] = flags
 	binary.BigEndian.PutUint16(h[14:], 1024)
 	h[20], h[21] = 2, 4 // MSS option: kind 2, length 4
 	binary.BigEndian.PutUint16(h[22:], 1460)
@@ -68,7 +92,7 @@ const (
 	flagACK = 0x10
 )
 
-func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
+func (p *plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 	tcp := func(mask, flags uint8, st sdk.PortState, reason string) sdk.ReplyRule {
 		m := sdk.Any(sdk.MatchTCP)
 		m.TCPFlagsMask, m.TCPFlags = mask, flags
@@ -83,6 +107,12 @@ func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 	}
 	// ICMP errors filter the port (nmap-internals §3.1).
 	rules = append(rules, sdk.ICMPErrorRules()...)
+	// A probe with ACK set (--scanflags) is answered by a reset whose
+	// sequence number is our acknowledgement: the cookie goes there.
+	cookie := offSeq
+	if p.flags&flagACK != 0 {
+		cookie = offAck
+	}
 	return sdk.ProbeSpec{
 		ScanType:  "syn",
 		Proto:     sdk.ProtoTCP,
@@ -91,11 +121,11 @@ func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 		Templates: []sdk.PacketTemplate{{
 			Name:       "syn",
 			IPProtocol: 6,
-			Layer4:     synHeader(),
+			Layer4:     synHeader(p.flags),
 			Slots: []sdk.Slot{
 				{Kind: sdk.SlotSrcPort, Offset: offSrcPort, Width: 2},
 				{Kind: sdk.SlotDstPort, Offset: offDstPort, Width: 2},
-				{Kind: sdk.SlotCookie, Offset: offSeq, Width: 4},
+				{Kind: sdk.SlotCookie, Offset: cookie, Width: 4},
 				{Kind: sdk.SlotChecksum, Offset: offChecksum, Width: 2},
 			},
 		}},
@@ -104,4 +134,4 @@ func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 	}, nil
 }
 
-var _ sdk.ProbeType = plugin{}
+var _ sdk.ProbeType = (*plugin)(nil)

@@ -49,6 +49,8 @@ type plugin struct {
 	opt Options
 	// defeat is --defeat-icmp-ratelimit: silence is closed|filtered.
 	defeat bool
+	// noNmap is the no_nmap_data setting: as Options.NoNmap, per scan.
+	noNmap bool
 }
 
 // New returns the plugin.
@@ -58,19 +60,24 @@ func (p *plugin) Info(context.Context) (sdk.Info, error) {
 	return sdk.Info{ID: ID, Kind: sdk.KindProbe, Version: Version,
 		Description: "UDP scan (-sU): per-port payloads; a reply is open, ICMP port unreachable closed, silence open|filtered; needs root",
 		Config: []sdk.ConfigField{{Name: "defeat_icmp_ratelimit", Type: "bool", Default: false,
-			Description: "report silent ports closed|filtered (--defeat-icmp-ratelimit)"}}}, nil
+			Description: "report silent ports closed|filtered (--defeat-icmp-ratelimit)"},
+			{Name: "no_nmap_data", Type: "bool", Default: false,
+				Description: "send only the project's own payloads, never Nmap's nmap-payloads (--no-nmap-data)"}}}, nil
 }
 
 // Configure takes defeat_icmp_ratelimit (bool): Nmap 7.93's
-// --defeat-icmp-ratelimit, which reports silent ports closed|filtered.
+// --defeat-icmp-ratelimit, which reports silent ports closed|filtered; and
+// no_nmap_data (bool): --no-nmap-data, which leaves Nmap's payloads out.
 func (p *plugin) Configure(_ context.Context, s sdk.Settings) ([]sdk.Diagnostic, error) {
 	var set struct {
 		Defeat bool `json:"defeat_icmp_ratelimit"`
+		NoNmap bool `json:"no_nmap_data"`
 	}
 	if err := s.Decode(&set); err != nil {
 		return []sdk.Diagnostic{{Severity: "error", Summary: fmt.Sprintf("%s: settings: %v", ID, err)}}, nil
 	}
 	p.defeat = set.Defeat
+	p.noNmap = set.NoNmap
 	return nil, nil
 }
 
@@ -80,7 +87,7 @@ func (p *plugin) Payloads() ([]Payload, error) {
 	if err != nil {
 		return nil, err
 	}
-	if p.opt.NoNmap {
+	if p.opt.NoNmap || p.noNmap {
 		return out, nil
 	}
 	path := p.opt.Nmap
