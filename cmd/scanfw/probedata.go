@@ -9,9 +9,9 @@ import (
 )
 
 // readsNmapData lists the built-in probe plugins that read an installed
-// Nmap's data at run time (nmap-payloads, nmap-protocols) and so take the
+// Nmap's data at run time (nmap-payloads) and so take the
 // no_nmap_data setting.
-var readsNmapData = map[string]bool{"probe.udp": true, "probe.ip_proto": true}
+var readsNmapData = map[string]bool{"probe.udp": true}
 
 // withDataSettings hands --no-nmap-data (profile: no_nmap_data) to a probe
 // plugin that reads Nmap's files, as servicePhase does for the matcher. A

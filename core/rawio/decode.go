@@ -35,6 +35,11 @@ type Quoted struct {
 	// Ack is the quoted TCP acknowledgement number (the cookie of probes
 	// with ACK set); zero when the error quotes fewer than 12 bytes.
 	Ack uint32
+	// IPID (IPv4) and FlowLabel (IPv6) of the quoted header: filled by
+	// DecodeProto only, for IP protocol scans, whose bare probes carry
+	// their cookie there.
+	IPID      uint16
+	FlowLabel uint32
 }
 
 // IsICMPError says the reply is an ICMP error quoting one of our packets.

@@ -23,6 +23,8 @@ type Receiver struct {
 	cur    int
 	reply  Reply
 	pkts   uint64
+	// decodeProto selects DecodeProto (ForProtocolScan).
+	decodeProto bool
 }
 
 const (
@@ -175,7 +177,7 @@ func (r *Receiver) walk(b []byte, fn func(*Reply)) int {
 		if b[int(off)+tpacket3HdrLen+10] != unix.PACKET_OUTGOING {
 			start := int(off) + int(h.Mac)
 			end := start + int(h.Snaplen)
-			if end <= len(b) && decode(b[start:end], &r.reply) == decoded {
+			if end <= len(b) && r.decodeFrame(b[start:end]) == decoded {
 				r.reply.Nanos = int64(h.Sec)*1e9 + int64(h.Nsec)
 				r.pkts++
 				fn(&r.reply)
@@ -210,3 +212,10 @@ func (r *Receiver) Close() error {
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+func (r *Receiver) decodeFrame(frame []byte) decodeResult {
+	if r.decodeProto {
+		return decodeProto(frame, &r.reply)
+	}
+	return decode(frame, &r.reply)
+}

@@ -19,6 +19,9 @@ type builder struct {
 	proto uint8
 	// Slot offsets into l4; -1 when the template has no such slot.
 	srcPort, dstPort, cookie, csum int
+	// plainSum: the checksum covers the message alone, without the IP
+	// pseudo-header (ICMPv4 and IGMP, as sent by IP protocol scans).
+	plainSum bool
 }
 
 func newBuilder(t sdk.PacketTemplate, payload []byte) (*builder, error) {
@@ -83,6 +86,7 @@ type probeFields struct {
 	cookie           uint32
 	ttl              uint8
 	ipid             uint16
+	flow             uint32 // IPv6 flow label (20 bits)
 }
 
 const (
@@ -122,7 +126,7 @@ func (b *builder) write(dst []byte, h *frameHead, f probeFields) (int, error) {
 	}
 	ip := dst[off : off+ipLen]
 	if v6 {
-		binary.BigEndian.PutUint32(ip[0:], 6<<28)
+		binary.BigEndian.PutUint32(ip[0:], 6<<28|f.flow&0xfffff)
 		binary.BigEndian.PutUint16(ip[4:], uint16(len(b.l4)))
 		ip[6] = b.proto
 		ip[7] = f.ttl
@@ -143,15 +147,19 @@ func (b *builder) write(dst []byte, h *frameHead, f probeFields) (int, error) {
 	}
 	l4 := dst[off+ipLen : n]
 	copy(l4, b.l4)
-	binary.BigEndian.PutUint16(l4[b.srcPort:], f.srcPort)
-	binary.BigEndian.PutUint16(l4[b.dstPort:], f.dstPort)
+	if b.srcPort >= 0 {
+		binary.BigEndian.PutUint16(l4[b.srcPort:], f.srcPort)
+	}
+	if b.dstPort >= 0 {
+		binary.BigEndian.PutUint16(l4[b.dstPort:], f.dstPort)
+	}
 	if b.cookie >= 0 {
 		binary.BigEndian.PutUint32(l4[b.cookie:], f.cookie)
 	}
 	if b.csum >= 0 {
 		l4[b.csum], l4[b.csum+1] = 0, 0
 		var s uint32
-		if b.proto != 1 { // ICMPv4 has no pseudo-header; TCP, UDP, SCTP-less and ICMPv6 do
+		if b.proto != 1 && !b.plainSum { // ICMPv4 has no pseudo-header; TCP, UDP, SCTP-less and ICMPv6 do
 			s = pseudoSum(h.src, h.dst, b.proto, len(l4))
 		}
 		c := ^fold(sum(l4, s))

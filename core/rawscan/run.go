@@ -88,7 +88,11 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Opti
 	if spec.Transport != sdk.TransportRawIP && spec.Transport != sdk.TransportEthernet {
 		return fmt.Errorf("raw scan of %q: transport %d is not raw", spec.ScanType, spec.Transport)
 	}
-	if err := checkTemplates(spec.Templates); err != nil {
+	check := checkTemplates
+	if spec.Proto == sdk.ProtoIP {
+		check = checkIPTemplates
+	}
+	if err := check(spec.Templates); err != nil {
 		return fmt.Errorf("raw scan of %q: %w", spec.ScanType, err)
 	}
 	s, err := newScanner(ctx, cfg, spec, opt, addrs, ports)
@@ -140,7 +144,11 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 		payload = make([]byte, opt.DataLength)
 		_, _ = rand.Read(payload)
 	}
-	b, byPort, err := newBuilders(spec.Templates, payload, ports)
+	build := newBuilders
+	if spec.Proto == sdk.ProtoIP {
+		build = newIPBuilders
+	}
+	b, byPort, err := build(spec.Templates, payload, ports)
 	if err != nil {
 		return nil, fmt.Errorf("raw scan of %q: %w", spec.ScanType, err)
 	}
@@ -188,6 +196,12 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 	if err := s.routeAll(ctx); err != nil {
 		s.close()
 		return nil, err
+	}
+	if spec.Proto == sdk.ProtoIP {
+		if err := s.forIPScan(); err != nil {
+			s.close()
+			return nil, err
+		}
 	}
 	// Every socket is open before the first probe leaves.
 	s.eng = ultrascan.New(cfg, len(addrs), ports, time.Now())
@@ -278,8 +292,12 @@ func (s *scanner) receive(p *path) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var batch []event
+	emit := func(ev event) { batch = append(batch, ev) }
+	ipScan := s.spec.Proto == sdk.ProtoIP
 	handle := func(r *rawio.Reply) {
-		if ev, ok := s.mt.match(r, p.src); ok {
+		if ipScan {
+			s.mt.matchIP(r, p.src, emit)
+		} else if ev, ok := s.mt.match(r, p.src); ok {
 			batch = append(batch, ev)
 		}
 	}
@@ -382,6 +400,9 @@ func (s *scanner) send(p ultrascan.Probe) error {
 	}
 	if s.opt.FixTTL {
 		f.ttl = s.opt.TTL
+	}
+	if s.spec.Proto == sdk.ProtoIP {
+		f.ipid, f.flow = ipCookie(f.cookie)
 	}
 	if s.out[p.Host] == nil {
 		s.out[p.Host] = make(map[uint32]uint64)

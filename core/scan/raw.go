@@ -46,7 +46,9 @@ const udpBoostStart = 50 * time.Millisecond
 // its scan-delay boosts at 50 ms and is capped by the UDP maximum.
 func rawTiming(p Plan, tech Technique) ultrascan.Config {
 	cfg := p.Timing
-	if tech.Spec.Proto == sdk.ProtoUDP {
+	// An IP protocol scan's closed answer is an ICMP error too, under the
+	// same rate limit.
+	if tech.Spec.Proto == sdk.ProtoUDP || tech.Spec.Proto == sdk.ProtoIP {
 		cfg.BoostStart = udpBoostStart
 		if p.MaxUDPScanDelay > 0 {
 			cfg.MaxScanDelay = p.MaxUDPScanDelay

@@ -1,0 +1,119 @@
+// Package ipproto is the probe.ip_proto plugin: Nmap's IP protocol scan
+// (-sO). The scanned "ports" are IP protocol numbers 0-255; the core puts
+// the number in the IP header and sends the template this plugin declares
+// for it.
+//
+// On the wire, as Nmap's probes: TCP (6) an ACK to port 80, UDP (17) an
+// empty datagram to port 40125, ICMP (1) an echo request, IGMP (2) a
+// membership query, ICMPv6 (58) an echo request; every other protocol a
+// bare IP header. (Nmap sends an SCTP INIT for 132; that needs a CRC32c
+// checksum slot the core does not offer, so 132 goes out bare here and the
+// target's answer, a protocol unreachable or silence, is the same.)
+//
+// What replies mean (nmap-internals §3): any packet of the probed protocol
+// from the target is open; an ICMP protocol unreachable from the target
+// closed; a port unreachable from the target open (the UDP probe got
+// through); other ICMP errors filtered; silence open|filtered.
+package ipproto
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+
+	"github.com/scanfw/scanfw/sdk"
+)
+
+// ID is the plugin's namespaced identifier.
+const ID = "probe.ip_proto"
+
+// Version is the plugin's own version.
+const Version = "0.1.0"
+
+// Nmap's default probe ports (nmap.h DEFAULT_TCP_PROBE_PORT, DEFAULT_UDP_PROBE_PORT).
+const (
+	tcpPort = 80
+	udpPort = 40125
+)
+
+type plugin struct{}
+
+// New returns the plugin.
+func New() sdk.ProbeType { return plugin{} }
+
+func (plugin) Info(context.Context) (sdk.Info, error) {
+	return sdk.Info{ID: ID, Kind: sdk.KindProbe, Version: Version,
+		Description: "IP protocol scan (-sO): which IP protocols the target speaks; needs root"}, nil
+}
+
+func (plugin) Configure(_ context.Context, s sdk.Settings) ([]sdk.Diagnostic, error) {
+	var set struct{}
+	if err := s.Decode(&set); err != nil {
+		return []sdk.Diagnostic{{Severity: "error", Summary: fmt.Sprintf("%s: settings: %v", ID, err)}}, nil
+	}
+	return nil, nil
+}
+
+func one(p uint8) []sdk.PortRange { return []sdk.PortRange{{Lo: uint16(p), Hi: uint16(p)}} }
+
+// templates are the per-protocol probes and the bare default.
+func templates() []sdk.PacketTemplate {
+	tcp := make([]byte, 20)
+	binary.BigEndian.PutUint16(tcp[2:], tcpPort)
+	tcp[12] = 5 << 4
+	tcp[13] = 0x10 // ACK: the reset's sequence number echoes our acknowledgement
+	binary.BigEndian.PutUint16(tcp[14:], 1024)
+	udp := make([]byte, 8)
+	binary.BigEndian.PutUint16(udp[2:], udpPort)
+	udp[5] = 8
+	icmp := []byte{8, 0, 0, 0, 0, 0, 0, 0}    // echo request; id and sequence are the cookie
+	icmp6 := []byte{128, 0, 0, 0, 0, 0, 0, 0} // ICMPv6 echo request
+	igmp := []byte{0x11, 0, 0, 0, 0, 0, 0, 0} // membership query, group 0
+	return []sdk.PacketTemplate{
+		{Name: "tcp", IPProtocol: 6, Layer4: tcp, Ports: one(6), Slots: []sdk.Slot{
+			{Kind: sdk.SlotSrcPort, Offset: 0, Width: 2},
+			{Kind: sdk.SlotCookie, Offset: 8, Width: 4},
+			{Kind: sdk.SlotChecksum, Offset: 16, Width: 2}}},
+		{Name: "udp", IPProtocol: 17, Layer4: udp, Ports: one(17), Slots: []sdk.Slot{
+			{Kind: sdk.SlotSrcPort, Offset: 0, Width: 2},
+			{Kind: sdk.SlotChecksum, Offset: 6, Width: 2}}},
+		{Name: "icmp", IPProtocol: 1, Layer4: icmp, Ports: one(1), Slots: []sdk.Slot{
+			{Kind: sdk.SlotCookie, Offset: 4, Width: 4},
+			{Kind: sdk.SlotChecksum, Offset: 2, Width: 2}}},
+		{Name: "igmp", IPProtocol: 2, Layer4: igmp, Ports: one(2), Slots: []sdk.Slot{
+			{Kind: sdk.SlotChecksum, Offset: 2, Width: 2}}},
+		{Name: "icmpv6", IPProtocol: 58, Layer4: icmp6, Ports: one(58), Slots: []sdk.Slot{
+			{Kind: sdk.SlotCookie, Offset: 4, Width: 4},
+			{Kind: sdk.SlotChecksum, Offset: 2, Width: 2}}},
+		{Name: "bare", Layer4: nil},
+	}
+}
+
+func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
+	icmp := func(v6 bool, typ, code, from int, st sdk.PortState, reason string) sdk.ReplyRule {
+		m := sdk.Any(sdk.MatchICMP)
+		m.ICMPv6, m.ICMPType, m.ICMPCode, m.FromTarget = v6, typ, code, from
+		return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{State: st, Reason: reason}}
+	}
+	ip := sdk.Any(sdk.MatchIP)
+	ip.FromTarget = 1
+	// nmap-internals §3.1, IP-proto column; the first matching rule wins.
+	rules := []sdk.ReplyRule{
+		{Match: ip, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: "proto-response"}},
+		icmp(false, 3, 2, 1, sdk.StateClosed, "proto-unreach"),
+		icmp(false, 3, 3, 1, sdk.StateOpen, "port-unreach"),
+		icmp(true, 4, 1, 1, sdk.StateClosed, "proto-unreach"),
+		icmp(true, 1, 4, 1, sdk.StateOpen, "port-unreach"),
+		icmp(true, 4, 0, -1, sdk.StateOpen, "param-problem"),
+		icmp(true, 4, 1, -1, sdk.StateFiltered, "proto-unreach"),
+	}
+	rules = append(rules, sdk.ICMPErrorRules()...)
+	return sdk.ProbeSpec{
+		ScanType: "ipproto", Proto: sdk.ProtoIP, Transport: sdk.TransportRawIP, NeedsRoot: true,
+		Templates: templates(), Rules: rules,
+		Silence:          sdk.Verdict{State: sdk.StateOpenFiltered, Reason: "no-response"},
+		SilenceMeansOpen: true,
+	}, nil
+}
+
+var _ sdk.ProbeType = plugin{}
