@@ -16,3 +16,9 @@ var Services []byte
 //
 //go:embed scanfw-service-probes
 var ServiceProbes []byte
+
+// Protocols is scanfw-protocols, IP protocol names by number (IANA's
+// registry) for the service column of an IP protocol scan.
+//
+//go:embed scanfw-protocols
+var Protocols []byte

@@ -277,6 +277,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		},
 		Log: log,
 	}
+	s.plan.ServiceName = withProtocolNames(protocolNames(p.DataDir, p.NoNmapData), s.plan.ServiceName)
 	s.plan.MaxUDPScanDelay = r.MaxUDPScanDelay
 	if p.Timing.MaxHostgroup != nil {
 		s.plan.MaxGroup = *p.Timing.MaxHostgroup

@@ -115,8 +115,16 @@ func (w *Writer) Host(_ context.Context, h sdk.Host) ([]byte, error) {
 			name = nmaptext.ServiceName(p, w.scan.ServiceScan)
 		}
 		entries[i] = fmt.Sprintf("%d/%s/%s//%s//%s/", p.Number, p.State, p.Proto, slashless(name), slashless(nmaptext.Version(p.Service)))
+		if p.Proto == sdk.ProtoIP {
+			// An IP protocol scan: Nmap writes number/state/name/.
+			entries[i] = fmt.Sprintf("%d/%s/%s/", p.Number, p.State, slashless(name))
+		}
 	}
-	fmt.Fprintf(&b, "%s\tPorts: %s", prefix, strings.Join(entries, ", "))
+	field := "Ports"
+	if len(h.Ports) > 0 && h.Ports[0].Proto == sdk.ProtoIP {
+		field = "Protocols"
+	}
+	fmt.Fprintf(&b, "%s\t%s: %s", prefix, field, strings.Join(entries, ", "))
 	// Nmap names the ignored state only when there is exactly one.
 	if states := nmaptext.IgnoredStates(h); len(states) == 1 {
 		n := 0
