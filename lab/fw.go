@@ -19,9 +19,11 @@ func fwRules() string {
 		tcp dport %[3]d reject with icmpx admin-prohibited
 		udp dport %[4]d drop
 		udp dport %[5]d reject with icmpx admin-prohibited
+		meta l4proto %[6]d drop
+		meta l4proto %[7]d reject with icmpx admin-prohibited
 	}
 }
-`, FWTCPReset, FWTCPDrop, FWTCPProhibited, FWUDPDrop, FWUDPProhibited)
+`, FWTCPReset, FWTCPDrop, FWTCPProhibited, FWUDPDrop, FWUDPProhibited, FWProtoDrop, FWProtoProhibited)
 }
 
 func (u *upper) fw(ctx context.Context, h *Host) error {

@@ -233,6 +233,10 @@ const (
 	FWUDPClosed     = 4000 // no listener, ICMP port unreachable
 	FWUDPDrop       = 2000
 	FWUDPProhibited = 3000
+	// IP protocols (-sO): GRE dropped (open|filtered), ESP rejected with
+	// admin-prohibited (filtered); others answer protocol unreachable.
+	FWProtoDrop       = 47
+	FWProtoProhibited = 50
 )
 
 // Hostile service ports of the fw host: what a scanner's service detection

@@ -1,0 +1,96 @@
+package rawscan
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/scanfw/scanfw/core/cookie"
+	"github.com/scanfw/scanfw/core/rawio"
+	"github.com/scanfw/scanfw/sdk"
+)
+
+// TestIPCookieRoundTrip builds bare IP-protocol probes, quotes them the way
+// an ICMP protocol unreachable does, and checks that only the right
+// protocol, target and try validate.
+func TestIPCookieRoundTrip(t *testing.T) {
+	t.Parallel()
+	m := cookie.New(cookie.KeyFrom([16]byte{1, 2, 3}), 40000)
+	mt := &matcher{m: m}
+	src, dst := netip.MustParseAddr("198.18.2.1"), netip.MustParseAddr("198.18.2.2")
+	src6, dst6 := netip.MustParseAddr("2001:db8:2::1"), netip.MustParseAddr("2001:db8:2::2")
+	tests := []struct {
+		name      string
+		src, dst  netip.Addr
+		proto     uint16
+		try       uint8
+		alter     func(q *rawio.Quoted)
+		wantValid bool
+	}{
+		{"v4 as sent", src, dst, 47, 0, nil, true},
+		{"v4 later try", src, dst, 50, 3, nil, true},
+		{"v6 as sent", src6, dst6, 47, 2, nil, true},
+		{"v4 other protocol", src, dst, 47, 0, func(q *rawio.Quoted) { q.Proto = 48 }, false},
+		{"v4 other target", src, dst, 47, 0, func(q *rawio.Quoted) { q.Dst = netip.MustParseAddr("198.18.2.3") }, false},
+		{"v4 forged id", src, dst, 47, 1, func(q *rawio.Quoted) { q.IPID ^= 0x4100 }, false},
+		{"v6 forged flow", src6, dst6, 47, 1, func(q *rawio.Quoted) { q.FlowLabel ^= 0x100 }, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ipid, flow := ipCookie(m.Seq(tc.src, tc.dst, m.SrcPort(tc.try), tc.proto, tc.try))
+			q := rawio.Quoted{Src: tc.src, Dst: tc.dst, Proto: uint8(tc.proto), IPID: ipid, FlowLabel: flow}
+			if tc.alter != nil {
+				tc.alter(&q)
+			}
+			try, ok := mt.checkIPCookie(q.Src, q.Dst, &q, tc.src.Is6())
+			if ok != tc.wantValid || (ok && try != tc.try) {
+				t.Errorf("check = try %d, %v; want try %d, %v", try, ok, tc.try, tc.wantValid)
+			}
+		})
+	}
+}
+
+// TestIPTemplates checks which templates an IP protocol scan accepts and
+// that each protocol is sent in its own protocol number.
+func TestIPTemplates(t *testing.T) {
+	t.Parallel()
+	bare := sdk.PacketTemplate{Name: "bare"}
+	icmp := sdk.PacketTemplate{Name: "icmp", IPProtocol: 1, Layer4: make([]byte, 8), Ports: []sdk.PortRange{{Lo: 1, Hi: 1}},
+		Slots: []sdk.Slot{{Kind: sdk.SlotChecksum, Offset: 2, Width: 2}}}
+	wrong := icmp
+	wrong.Ports = []sdk.PortRange{{Lo: 2, Hi: 2}}
+	for _, tc := range []struct {
+		name string
+		ts   []sdk.PacketTemplate
+		ok   bool
+	}{
+		{"bare and icmp", []sdk.PacketTemplate{icmp, bare}, true},
+		{"no default", []sdk.PacketTemplate{icmp}, false},
+		{"template for another protocol", []sdk.PacketTemplate{wrong, bare}, false},
+	} {
+		if err := checkIPTemplates(tc.ts); (err == nil) != tc.ok {
+			t.Errorf("%s: error %v, want ok=%v", tc.name, err, tc.ok)
+		}
+	}
+	_, byPort, err := newIPBuilders([]sdk.PacketTemplate{icmp, bare}, nil, []uint16{1, 47, 255})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHead(false, nil, nil, netip.MustParseAddr("198.18.2.1"), netip.MustParseAddr("198.18.2.2"))
+	for _, p := range []uint16{1, 47, 255} {
+		buf := make([]byte, 64)
+		n, err := byPort[p][0].write(buf, &h, probeFields{ttl: 40, ipid: 0x1234})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if buf[9] != uint8(p) {
+			t.Errorf("protocol %d sent as %d", p, buf[9])
+		}
+		if wantLen := 20 + map[uint16]int{1: 8}[p]; n != wantLen {
+			t.Errorf("protocol %d: %d bytes, want %d", p, n, wantLen)
+		}
+		if p == 1 && fold(sum(buf[20:28], 0)) != 0xffff {
+			t.Errorf("ICMP checksum does not verify: % x", buf[20:28])
+		}
+	}
+}

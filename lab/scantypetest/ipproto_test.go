@@ -1,0 +1,84 @@
+package scantypetest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/scanfw/scanfw/lab"
+	"github.com/scanfw/scanfw/lab/compare"
+)
+
+// TestIPProtoMatchesNmap runs -sO over every protocol number against the
+// fw host, whose nft rules drop GRE and reject ESP: scanfw and nmap must
+// agree protocol for protocol. The ICMP rate limit is lifted so every
+// closed protocol answers within the test's time.
+func TestIPProtoMatchesNmap(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: 256 protocols with both scanners")
+	}
+	bin := compare.BuildScanfw(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := lab.SetICMPRateLimit(ctx, lab.FW, 0); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := lab.SetICMPRateLimit(context.Background(), lab.FW, 1000); err != nil {
+			t.Error(err)
+		}
+	}()
+	for _, a := range lab.FW.Addrs() {
+		t.Run(a.String(), func(t *testing.T) {
+			args := []string{"-sO", "-n", "-Pn", "-T4"}
+			if a.Is6() {
+				args = append([]string{"-6"}, args...)
+			}
+			ours, err := compare.Scan(ctx, bin, args, a.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := compare.Nmap(ctx, args, a.String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := compare.Diff(ours, ref); len(d) > 0 {
+				t.Error(compare.Format("scanfw", "nmap", d))
+			}
+			got, err := ours.PortStates(&ours.Hosts[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			for proto, want := range map[int]string{lab.FWProtoDrop: "open|filtered", lab.FWProtoProhibited: "filtered", 6: "open"} {
+				if g := got[compare.Key{Proto: "ip", Port: proto}]; g != want {
+					t.Errorf("protocol %d: %q, want %q", proto, g, want)
+				}
+			}
+		})
+	}
+}
+
+// TestScanflagsMatchesNmap sends custom flags (--scanflags alone: a SYN
+// scan's table) and on an ACK base to the fw host's TCP ports.
+func TestScanflagsMatchesNmap(t *testing.T) {
+	bin := compare.BuildScanfw(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	a := lab.FW.V4.String()
+	for _, flags := range [][]string{{"--scanflags", "SYNFIN"}, {"-sA", "--scanflags", "ACKPSH"}} {
+		t.Run(flags[len(flags)-1], func(t *testing.T) {
+			args := append([]string{"-n", "-Pn", "-T4", "-p", "1-100," + lab.FW.PortList("tcp")}, flags...)
+			ours, err := compare.Scan(ctx, bin, args, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ref, err := compare.Nmap(ctx, args, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := compare.Diff(ours, ref); len(d) > 0 {
+				t.Error(compare.Format("scanfw", "nmap", d))
+			}
+		})
+	}
+}
