@@ -103,12 +103,12 @@ func verdictToProto(v Verdict) *pb.Verdict {
 	if v.State != StateUnknown {
 		name = v.State.String()
 	}
-	return &pb.Verdict{State: name, Reason: v.Reason}
+	return &pb.Verdict{State: name, Reason: v.Reason, Host: uint32(v.Host)}
 }
 
 func verdictFromProto(v *pb.Verdict) Verdict {
 	s, _ := ParsePortState(v.GetState())
-	return Verdict{State: s, Reason: v.GetReason()}
+	return Verdict{State: s, Reason: v.GetReason(), Host: HostVerdict(v.GetHost())}
 }
 
 func templatesToProto(ts []PacketTemplate) []*pb.PacketTemplate {

@@ -45,6 +45,9 @@ type ProbeSpec struct {
 type Verdict struct {
 	State  PortState
 	Reason string
+	// Host is what the reply says about the host, for the ping probe types
+	// of host discovery (-PE, -PS, -PY, ...); port scans leave it unset.
+	Host HostVerdict
 }
 
 // MatchKind says which field of a ReplyMatch applies.

@@ -8,6 +8,11 @@ import (
 	"github.com/scanfw/scanfw/plugins/output/normal"
 	"github.com/scanfw/scanfw/plugins/output/xml"
 	"github.com/scanfw/scanfw/plugins/probe/ipproto"
+	"github.com/scanfw/scanfw/plugins/ping/icmpping"
+	"github.com/scanfw/scanfw/plugins/ping/protoping"
+	"github.com/scanfw/scanfw/plugins/ping/sctpping"
+	"github.com/scanfw/scanfw/plugins/ping/tcpping"
+	"github.com/scanfw/scanfw/plugins/ping/udpping"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
 	"github.com/scanfw/scanfw/plugins/probe/tcpflags"
 	"github.com/scanfw/scanfw/plugins/probe/tcpsyn"
@@ -33,6 +38,15 @@ var builtins = []struct {
 	{tcpflags.Window, func() sdk.Plugin { return tcpflags.New(tcpflags.Window) }},
 	{udp.ID, func() sdk.Plugin { return udp.New(udp.Options{Builtin: data.UDPPayloads}) }},
 	{ipproto.ID, func() sdk.Plugin { return ipproto.New() }},
+	// Host discovery's ping probe types; ping.udp sends the UDP scan's payloads.
+	{icmpping.Echo, func() sdk.Plugin { return icmpping.New(icmpping.Echo) }},
+	{icmpping.Timestamp, func() sdk.Plugin { return icmpping.New(icmpping.Timestamp) }},
+	{icmpping.Mask, func() sdk.Plugin { return icmpping.New(icmpping.Mask) }},
+	{tcpping.SYN, func() sdk.Plugin { return tcpping.New(tcpping.SYN) }},
+	{tcpping.ACK, func() sdk.Plugin { return tcpping.New(tcpping.ACK) }},
+	{udpping.ID, func() sdk.Plugin { return udpping.New(udp.New(udp.Options{Builtin: data.UDPPayloads})) }},
+	{sctpping.ID, func() sdk.Plugin { return sctpping.New() }},
+	{protoping.ID, func() sdk.Plugin { return protoping.New() }},
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},

@@ -220,7 +220,7 @@ func TestBadInputExitsTwoWithAClearMessage(t *testing.T) {
 		{"no targets", []string{"-sT", "-p", "80"}, []string{"no targets"}},
 		{"profile error", []string{"--profile", badProfile}, []string{"bad.hcl:3:", "template = 9"}},
 		{"missing plugin", []string{"--profile", unknownPlugin}, []string{"output.nosuch", "not available"}},
-		{"not built yet", []string{"-sT", "-PO", "-p", "80", "127.0.0.1"}, []string{"SCTP and IP protocol pings (-PY/-PO) is not supported yet"}},
+		{"not built yet", []string{"-sT", "--unprivileged", "-PO", "-p", "80", "127.0.0.1"}, []string{"SCTP and IP protocol pings (-PY/-PO) without privileges is not supported yet"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -253,7 +253,13 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
-	ping, err := rawPing(p, db, timingConfig(r))
+	ping, err := rawPing(ctx, p, db, timingConfig(r), func(ctx context.Context, id string) (sdk.ProbeSpec, error) {
+		pl, err := startPlugin(ctx, host, resolver, profile.PluginUse{ID: id}, sdk.KindProbe)
+		if err != nil {
+			return sdk.ProbeSpec{}, err
+		}
+		return pl.Client.Describe(ctx)
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -309,7 +315,7 @@ func refuseUnbuilt(p *profile.Profile) error {
 		// probes need raw sockets here.
 		{!privileged(p) && (d.TCPAck != "" || d.UDP != "" || d.ICMPEcho || d.ICMPTimestamp || d.ICMPMask),
 			"host discovery probes other than -PS without privileges (-PA/-PU/-PE/-PP/-PM)"},
-		{d.SCTPInit != "" || d.IPProto != "", "SCTP and IP protocol pings (-PY/-PO)"},
+		{!privileged(p) && (d.SCTPInit != "" || d.IPProto != ""), "SCTP and IP protocol pings (-PY/-PO) without privileges"},
 	}
 	for _, c := range checks {
 		if c.on {

@@ -21,7 +21,7 @@ func (r *runner) loop(ctx context.Context) error {
 		}
 	}
 	srcs := map[[3]byte]netip.Addr{}
-	buf := make([]byte, 64)
+	buf := make([]byte, 1500)
 	for try := 0; try < r.cfg.Tries && r.remaining > 0; try++ {
 		for i := range r.hosts {
 			if err := ctx.Err(); err != nil {
@@ -153,54 +153,31 @@ func (r *runner) send(i, try int, buf []byte, srcs map[[3]byte]netip.Addr) error
 		to := &unix.SockaddrInet6{Addr: solicitedNode(dst).As16(), ZoneId: uint32(l.Index)}
 		return sendErr(unix.Sendto(r.byProto[6<<8|unix.IPPROTO_ICMPV6].fd, buf[:n], 0, to), dst)
 	}
-	six := dst.Is6()
 	var src netip.Addr
 	for pi, p := range r.cfg.Probes {
-		if six && p.v4Only() {
+		f := p.formFor(dst)
+		if f == nil {
 			continue
 		}
-		var n, proto int
-		switch p.Kind {
-		case ICMPEcho, ICMPTimestamp, ICMPMask:
-			if six {
-				n, proto = icmp6EchoRequest(buf, r.m.id, seq(pi, try)), unix.IPPROTO_ICMPV6
-			} else {
-				typ := map[Kind]uint8{ICMPEcho: icmpEcho, ICMPTimestamp: icmpTimestamp, ICMPMask: icmpMask}[p.Kind]
-				n, proto = icmpRequest(buf, typ, r.m.id, seq(pi, try)), unix.IPPROTO_ICMP
+		if f.needsSource() && dst.Is4() && !src.IsValid() {
+			var err error
+			if src, err = sourceFor(dst, srcs); err != nil {
+				return err
 			}
-		case TCPSyn, TCPAck, UDP:
-			if !six && !src.IsValid() {
-				var err error
-				if src, err = sourceFor(dst, srcs); err != nil {
-					return err
-				}
-			}
-			switch p.Kind {
-			case TCPSyn:
-				n, proto = tcpSegment(buf, src, dst, r.m.port, p.Port, tcpSYN, uint32(r.m.id)<<16|uint32(pi)<<8|uint32(try), 0), unix.IPPROTO_TCP
-			case TCPAck:
-				n, proto = tcpSegment(buf, src, dst, r.m.port, p.Port, tcpACK, 0, uint32(r.m.id)<<16|uint32(pi)<<8|uint32(try)), unix.IPPROTO_TCP
-			default:
-				n, proto = udpDatagram(buf, src, dst, r.m.port, p.Port), unix.IPPROTO_UDP
-			}
-			if six {
-				buf[16], buf[17] = 0, 0 // the kernel computes it (IPV6_CHECKSUM)
-				if p.Kind == UDP {
-					buf[6], buf[7] = 0, 0
-				}
-			}
-		default:
-			continue
 		}
+		// The cookie: for ICMP the run's identifier and a sequence number
+		// naming the probe and try (echoed back); for the others the same
+		// bits, so a SYN/ACK or an SCTP tag carries them too.
+		n := f.build(buf, src, dst, r.m.port, uint32(r.m.id)<<16|uint32(seq(pi, try)))
 		r.pace()
 		var to unix.Sockaddr
 		fam := 4
-		if six {
+		if dst.Is6() {
 			fam, to = 6, &unix.SockaddrInet6{Addr: dst.As16()}
 		} else {
 			to = &unix.SockaddrInet4{Addr: dst.As4()}
 		}
-		if err := sendErr(unix.Sendto(r.byProto[fam<<8|proto].fd, buf[:n], 0, to), dst); err != nil {
+		if err := sendErr(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst); err != nil {
 			return err
 		}
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"net"
 	"net/netip"
+
+	"github.com/scanfw/scanfw/sdk"
 )
 
 // ident is what a run stamps into every probe so its replies can be told
@@ -28,30 +30,79 @@ type reply struct {
 	Probe, Try int
 }
 
-// unreachReason names an ICMPv4 destination-unreachable code as Nmap does.
-func unreachReason(code uint8) string {
-	switch code {
-	case 0:
-		return "net-unreach"
-	case 1:
-		return "host-unreach"
-	case 2:
-		return "proto-unreach"
-	case 3:
-		return "port-unreach"
-	case 9:
-		return "net-prohibited"
-	case 10:
-		return "host-prohibited"
-	case 13:
-		return "admin-prohibited"
+// seen is what one received packet says, before the probes' rules read it.
+type seen struct {
+	kind        sdk.MatchKind
+	src, target netip.Addr
+	ttl         int
+	v6          bool
+	proto       uint8 // the packet's IP protocol, or the quoted probe's for an ICMP error
+	isError     bool  // an ICMP error quoting one of our probes
+	icmpType    int
+	icmpCode    int
+	tcpFlags    uint8
+	tcpWindow   uint16
+	sctpChunk   uint8
+	probe, try  int // from an ICMP sequence number; -1 when the reply cannot say
+}
+
+// classify reads s by the rules of the probes it may answer (those of its
+// protocol to its target's family, or the one its sequence number names):
+// the first rule matching wins per probe, and a probe's "up" beats
+// another's hint.
+func classify(s seen, probes []Probe) (reply, bool) {
+	out, found := reply{Addr: s.target, TTL: s.ttl, Probe: s.probe, Try: s.try}, false
+	for pi, p := range probes {
+		if s.probe >= 0 && pi != s.probe {
+			continue
+		}
+		f := p.formFor(s.target)
+		if f == nil || f.proto != s.proto {
+			continue
+		}
+		for _, r := range p.rules {
+			if !matches(r.Match, s) {
+				continue
+			}
+			switch r.Verdict.Host {
+			case sdk.HostUp:
+				out.Up, out.Reason = true, r.Verdict.Reason
+				return out, true
+			case sdk.HostDownHint:
+				if !found {
+					out.Reason, found = r.Verdict.Reason, true
+				}
+			}
+			break
+		}
 	}
-	return "host-unreach"
+	return out, found
+}
+
+// matches applies one rule's match to a reply.
+func matches(m sdk.ReplyMatch, s seen) bool {
+	if m.FromTarget >= 0 && (s.src == s.target) != (m.FromTarget == 1) {
+		return false
+	}
+	switch m.Kind {
+	case sdk.MatchIP:
+		return !s.isError
+	case sdk.MatchICMP:
+		return s.kind == sdk.MatchICMP && m.ICMPv6 == s.v6 &&
+			(m.ICMPType < 0 || m.ICMPType == s.icmpType) && (m.ICMPCode < 0 || m.ICMPCode == s.icmpCode)
+	case sdk.MatchTCP:
+		return s.kind == sdk.MatchTCP && s.tcpFlags&m.TCPFlagsMask == m.TCPFlags &&
+			(m.TCPWindow < 0 || (m.TCPWindow == 0) == (s.tcpWindow == 0))
+	case sdk.MatchUDP:
+		return s.kind == sdk.MatchUDP
+	case sdk.MatchSCTP:
+		return s.kind == sdk.MatchSCTP && (m.SCTPChunk == 0 || m.SCTPChunk == s.sctpChunk)
+	}
+	return false
 }
 
 // parseIPv4 reads one IPv4 packet (header included, as raw sockets deliver
-// it) against the run's identity and probes (for the pairing of ICMP reply
-// types with requests).
+// it) against the run's identity.
 func parseIPv4(b []byte, m ident, probes []Probe) (reply, bool) {
 	if len(b) < 20 || b[0]>>4 != 4 {
 		return reply{}, false
@@ -62,103 +113,96 @@ func parseIPv4(b []byte, m ident, probes []Probe) (reply, bool) {
 		return reply{}, false
 	}
 	src := netip.AddrFrom4([4]byte(b[12:16]))
-	ttl := int(b[8])
+	s := seen{src: src, target: src, ttl: int(b[8]), proto: b[9], probe: -1}
 	body := b[hl:total]
-	switch b[9] {
-	case 1:
-		return icmp4(body, src, ttl, m, probes)
-	case 6:
-		return tcpReply(body, src, ttl, m)
-	case 17:
-		return udpReply(body, src, ttl, m)
-	}
-	return reply{}, false
-}
-
-func icmp4(b []byte, src netip.Addr, ttl int, m ident, probes []Probe) (reply, bool) {
-	if len(b) < 8 {
+	if s.proto == 1 {
+		if !icmp4(body, &s, m) {
+			return reply{}, false
+		}
+	} else if !transport(body, &s, m) {
 		return reply{}, false
 	}
-	typ, code := b[0], b[1]
-	switch typ {
-	case icmpEchoReply, icmpTimestampReply, icmpMaskReply:
-		if binary.BigEndian.Uint16(b[4:]) != m.id {
-			return reply{}, false
-		}
-		s := binary.BigEndian.Uint16(b[6:])
-		probe, try := int(s>>8), int(s&0xff)
-		if probe >= len(probes) {
-			return reply{}, false
-		}
-		// The reply type must pair with the request (Nmap drops an echo
-		// reply to a timestamp request).
-		want := map[Kind]uint8{ICMPEcho: icmpEchoReply, ICMPTimestamp: icmpTimestampReply, ICMPMask: icmpMaskReply}[probes[probe].Kind]
-		if want != typ {
-			return reply{}, false
-		}
-		reason := map[uint8]string{icmpEchoReply: "echo-reply", icmpTimestampReply: "timestamp-reply", icmpMaskReply: "addressmask-reply"}[typ]
-		return reply{Addr: src, Up: true, Reason: reason, TTL: ttl, Probe: probe, Try: try}, true
-	case icmpUnreach, icmpTimeExceeded:
-		target, ok := quoted4(b[8:], m)
-		if !ok {
-			return reply{}, false
-		}
-		r := reply{Addr: target, TTL: ttl, Probe: -1}
-		if typ == icmpTimeExceeded {
-			r.Reason = "time-exceeded"
-			return r, true
-		}
-		r.Reason = unreachReason(code)
-		// Only a port or protocol unreachable from the target itself
-		// proves it is there; a router's says nothing of the host.
-		r.Up = (code == 2 || code == 3) && src == target
-		return r, true
-	}
-	return reply{}, false
+	return classify(s, probes)
 }
 
-// quoted4 finds which target an ICMP error is about: the quoted IPv4 header
-// and the first 8 bytes of our probe, which must carry our identity.
-func quoted4(q []byte, m ident) (netip.Addr, bool) {
+// transport reads a TCP, UDP or SCTP reply, which must come to the run's
+// port, or any other protocol's packet, which cannot say more.
+func transport(b []byte, s *seen, m ident) bool {
+	switch s.proto {
+	case 6:
+		if len(b) < 20 || binary.BigEndian.Uint16(b[2:]) != m.port {
+			return false
+		}
+		s.kind, s.tcpFlags, s.tcpWindow = sdk.MatchTCP, b[13], binary.BigEndian.Uint16(b[14:])
+	case 17:
+		if len(b) < 8 || binary.BigEndian.Uint16(b[2:]) != m.port {
+			return false
+		}
+		s.kind = sdk.MatchUDP
+	case 132:
+		if len(b) < 16 || binary.BigEndian.Uint16(b[2:]) != m.port {
+			return false
+		}
+		s.kind, s.sctpChunk = sdk.MatchSCTP, b[12]
+	default:
+		s.kind = sdk.MatchIP
+	}
+	return true
+}
+
+func icmp4(b []byte, s *seen, m ident) bool {
+	if len(b) < 8 {
+		return false
+	}
+	s.kind, s.icmpType, s.icmpCode = sdk.MatchICMP, int(b[0]), int(b[1])
+	switch b[0] {
+	case icmpEchoReply, icmpTimestampReply, icmpMaskReply:
+		return echoed(b, s, m)
+	case icmpUnreach, icmpTimeExceeded:
+		target, proto, ok := quoted4(b[8:], m)
+		s.target, s.proto, s.isError = target, proto, true
+		return ok
+	}
+	return false
+}
+
+// echoed reads the identifier and sequence number of an ICMP reply: the
+// run's identifier, and which probe and try it answers.
+func echoed(b []byte, s *seen, m ident) bool {
+	if binary.BigEndian.Uint16(b[4:]) != m.id {
+		return false
+	}
+	q := binary.BigEndian.Uint16(b[6:])
+	s.probe, s.try = int(q>>8), int(q&0xff)
+	return true
+}
+
+// quoted4 finds which target and protocol an ICMP error is about: the
+// quoted IPv4 header and the first 8 bytes of our probe, which must carry
+// our identity when its protocol has room for one.
+func quoted4(q []byte, m ident) (netip.Addr, uint8, bool) {
 	if len(q) < 20 || q[0]>>4 != 4 {
-		return netip.Addr{}, false
+		return netip.Addr{}, 0, false
 	}
 	hl := int(q[0]&0x0f) * 4
-	if hl < 20 || len(q) < hl+8 {
-		return netip.Addr{}, false
+	if hl < 20 || len(q) < hl {
+		return netip.Addr{}, 0, false
 	}
 	dst := netip.AddrFrom4([4]byte(q[16:20]))
-	l4 := q[hl:]
-	switch q[9] {
-	case 1:
-		return dst, binary.BigEndian.Uint16(l4[4:]) == m.id
-	case 6, 17:
-		return dst, binary.BigEndian.Uint16(l4[0:]) == m.port
-	}
-	return netip.Addr{}, false
+	return dst, q[9], quotesUs(q[9], q[hl:], m)
 }
 
-func tcpReply(b []byte, src netip.Addr, ttl int, m ident) (reply, bool) {
-	if len(b) < 20 || binary.BigEndian.Uint16(b[2:]) != m.port {
-		return reply{}, false
+// quotesUs checks the identity in the quoted start of a probe of protocol
+// proto. Protocols without ports or identifiers (IGMP, IP-in-IP, ...)
+// cannot be told from another scanner's: Nmap takes them too.
+func quotesUs(proto uint8, l4 []byte, m ident) bool {
+	switch proto {
+	case 1, 58:
+		return len(l4) >= 8 && binary.BigEndian.Uint16(l4[4:]) == m.id
+	case 6, 17, 132:
+		return len(l4) >= 2 && binary.BigEndian.Uint16(l4[0:]) == m.port
 	}
-	r := reply{Addr: src, Up: true, TTL: ttl, Probe: -1}
-	switch flags := b[13]; {
-	case flags&tcpRST != 0:
-		r.Reason = "reset"
-	case flags&(tcpSYN|tcpACK) == tcpSYN|tcpACK:
-		r.Reason = "syn-ack"
-	default:
-		return reply{}, false
-	}
-	return r, true
-}
-
-func udpReply(b []byte, src netip.Addr, ttl int, m ident) (reply, bool) {
-	if len(b) < 8 || binary.BigEndian.Uint16(b[2:]) != m.port {
-		return reply{}, false
-	}
-	return reply{Addr: src, Up: true, Reason: "udp-response", TTL: ttl, Probe: -1}, true
+	return true
 }
 
 // parseICMPv6 reads one ICMPv6 message as a raw ICMPv6 socket delivers it
@@ -167,18 +211,14 @@ func parseICMPv6(b []byte, src netip.Addr, hops int, m ident, probes []Probe) (r
 	if len(b) < 8 {
 		return reply{}, false
 	}
+	s := seen{kind: sdk.MatchICMP, src: src, target: src, ttl: hops, v6: true, proto: 58, icmpType: int(b[0]), icmpCode: int(b[1]), probe: -1}
 	switch b[0] {
 	case icmp6EchoReply:
-		if binary.BigEndian.Uint16(b[4:]) != m.id {
+		if !echoed(b, &s, m) {
 			return reply{}, false
 		}
-		s := binary.BigEndian.Uint16(b[6:])
-		probe := int(s >> 8)
-		if probe >= len(probes) || probes[probe].Kind != ICMPEcho {
-			return reply{}, false
-		}
-		return reply{Addr: src, Up: true, Reason: "echo-reply", TTL: hops, Probe: probe, Try: int(s & 0xff)}, true
 	case icmp6NA:
+		// Neighbour discovery is the core's own (link layer), not a ping.
 		if len(b) < 24 {
 			return reply{}, false
 		}
@@ -192,49 +232,27 @@ func parseICMPv6(b []byte, src netip.Addr, hops int, m ident, probes []Probe) (r
 		return r, true
 	case icmp6Unreach, icmp6TimeExceeded:
 		q := b[8:]
-		if len(q) < 48 || q[0]>>4 != 6 {
+		if len(q) < 40 || q[0]>>4 != 6 {
 			return reply{}, false
 		}
-		target := netip.AddrFrom16([16]byte(q[24:40]))
-		l4 := q[40:]
-		switch q[6] {
-		case 58:
-			if binary.BigEndian.Uint16(l4[4:]) != m.id {
-				return reply{}, false
-			}
-		case 6, 17:
-			if binary.BigEndian.Uint16(l4[0:]) != m.port {
-				return reply{}, false
-			}
-		default:
+		s.target, s.proto, s.isError = netip.AddrFrom16([16]byte(q[24:40])), q[6], true
+		if !quotesUs(s.proto, q[40:], m) {
 			return reply{}, false
 		}
-		r := reply{Addr: target, TTL: hops, Probe: -1}
-		if b[0] == icmp6TimeExceeded {
-			r.Reason = "time-exceeded"
-			return r, true
-		}
-		switch b[1] {
-		case 4:
-			r.Reason, r.Up = "port-unreach", src == target
-		case 1:
-			r.Reason = "admin-prohibited"
-		case 0:
-			r.Reason = "net-unreach"
-		default:
-			r.Reason = "host-unreach"
-		}
-		return r, true
+	default:
+		return reply{}, false
 	}
-	return reply{}, false
+	return classify(s, probes)
 }
 
-// parseTransport6 reads a TCP or UDP packet from an IPv6 raw socket.
-func parseTransport6(proto uint8, b []byte, src netip.Addr, hops int, m ident) (reply, bool) {
-	if proto == 6 {
-		return tcpReply(b, src, hops, m)
+// parseTransport6 reads a packet of another protocol from an IPv6 raw
+// socket (no IP header).
+func parseTransport6(proto uint8, b []byte, src netip.Addr, hops int, m ident, probes []Probe) (reply, bool) {
+	s := seen{src: src, target: src, ttl: hops, v6: true, proto: proto, probe: -1}
+	if !transport(b, &s, m) {
+		return reply{}, false
 	}
-	return udpReply(b, src, hops, m)
+	return classify(s, probes)
 }
 
 // parseARP reads an Ethernet frame and returns the sender of an ARP reply

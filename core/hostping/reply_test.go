@@ -7,6 +7,7 @@ import (
 
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
+	"github.com/scanfw/scanfw/sdk"
 )
 
 var (
@@ -14,8 +15,77 @@ var (
 	target = netip.MustParseAddr("198.18.3.10")
 	router = netip.MustParseAddr("198.18.9.1")
 	m      = ident{id: 0x1234, port: 40000}
-	list   = []Probe{{Kind: ICMPEcho}, {Kind: TCPSyn, Port: 443}, {Kind: TCPAck, Port: 80}, {Kind: ICMPTimestamp}, {Kind: UDP, Port: 40125}, {Kind: ICMPMask}}
+	list   = []Probe{
+		mustProbe(icmpSpec(8, 0, "echo-reply", true), 0),
+		mustProbe(tcpSpec(0x02), 443),
+		mustProbe(tcpSpec(0x10), 80),
+		mustProbe(icmpSpec(13, 14, "timestamp-reply", false), 0),
+		mustProbe(udpSpec(), 40125),
+		mustProbe(icmpSpec(17, 18, "addressmask-reply", false), 0),
+	}
 )
+
+// The specs below are written here, as a plugin would declare them: the
+// core's tests do not import plugins.
+
+func mustProbe(spec sdk.ProbeSpec, port uint16) Probe {
+	p, err := NewProbe("test", spec, port)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+func up(k sdk.MatchKind, reason string, narrow func(*sdk.ReplyMatch)) sdk.ReplyRule {
+	m := sdk.Any(k)
+	m.FromTarget = 1
+	if narrow != nil {
+		narrow(&m)
+	}
+	return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{Reason: reason, Host: sdk.HostUp}}
+}
+
+func icmpSpec(typ, replyTyp int, reason string, v6 bool) sdk.ProbeSpec {
+	tmpl := func(proto uint8, typ, size int) sdk.PacketTemplate {
+		l4 := make([]byte, size)
+		l4[0] = byte(typ)
+		return sdk.PacketTemplate{IPProtocol: proto, Layer4: l4, Slots: []sdk.Slot{{Kind: sdk.SlotChecksum, Offset: 2, Width: 2}, {Kind: sdk.SlotCookie, Offset: 4, Width: 4}}}
+	}
+	s := sdk.ProbeSpec{Templates: []sdk.PacketTemplate{tmpl(1, typ, 8)},
+		Rules: []sdk.ReplyRule{up(sdk.MatchICMP, reason, func(m *sdk.ReplyMatch) { m.ICMPType = replyTyp })}}
+	if v6 {
+		s.Templates = append(s.Templates, tmpl(58, 128, 8))
+		s.Rules = append(s.Rules, up(sdk.MatchICMP, reason, func(m *sdk.ReplyMatch) { m.ICMPType, m.ICMPv6 = 129, true }))
+	}
+	s.Rules = append(s.Rules, sdk.PingErrorRules()...)
+	return s
+}
+
+func tcpSpec(flags uint8) sdk.ProbeSpec {
+	h := make([]byte, 20)
+	h[12], h[13] = 5<<4, flags
+	return sdk.ProbeSpec{
+		Templates: []sdk.PacketTemplate{{IPProtocol: 6, Layer4: h, Slots: []sdk.Slot{
+			{Kind: sdk.SlotSrcPort, Offset: 0, Width: 2}, {Kind: sdk.SlotDstPort, Offset: 2, Width: 2},
+			{Kind: sdk.SlotCookie, Offset: 4, Width: 4}, {Kind: sdk.SlotChecksum, Offset: 16, Width: 2}}}},
+		Rules: append([]sdk.ReplyRule{
+			up(sdk.MatchTCP, "reset", func(m *sdk.ReplyMatch) { m.TCPFlagsMask, m.TCPFlags = 0x04, 0x04 }),
+			up(sdk.MatchTCP, "syn-ack", func(m *sdk.ReplyMatch) { m.TCPFlagsMask, m.TCPFlags = 0x12, 0x12 }),
+		}, sdk.PingErrorRules()...),
+	}
+}
+
+func udpSpec() sdk.ProbeSpec {
+	slots := []sdk.Slot{{Kind: sdk.SlotSrcPort, Offset: 0, Width: 2}, {Kind: sdk.SlotDstPort, Offset: 2, Width: 2}, {Kind: sdk.SlotChecksum, Offset: 6, Width: 2}}
+	dns := append([]byte{0, 0, 0, 0, 0, 12, 0, 0}, 0xab, 0xcd, 1, 0)
+	return sdk.ProbeSpec{
+		Templates: []sdk.PacketTemplate{
+			{Name: "empty", IPProtocol: 17, Layer4: []byte{0, 0, 0, 0, 0, 8, 0, 0}, Slots: slots},
+			{Name: "dns", IPProtocol: 17, Layer4: dns, Slots: slots, Ports: []sdk.PortRange{{Lo: 53, Hi: 53}}},
+		},
+		Rules: append([]sdk.ReplyRule{up(sdk.MatchUDP, "udp-response", nil)}, sdk.PingErrorRules()...),
+	}
+}
 
 func serialize(t *testing.T, ls ...gopacket.SerializableLayer) []byte {
 	t.Helper()
@@ -202,27 +272,43 @@ func TestParseICMPv6(t *testing.T) {
 	}
 }
 
-// TestRequestsDecode checks the hand-built probes against gopacket,
-// checksums included.
-func TestRequestsDecode(t *testing.T) {
-	buf := make([]byte, 64)
-	for _, typ := range []uint8{icmpEcho, icmpTimestamp, icmpMask} {
-		n := icmpRequest(buf, typ, m.id, seq(2, 1))
+// TestProbesDecode builds each probe from its template and checks it with
+// gopacket, checksums included.
+func TestProbesDecode(t *testing.T) {
+	buf := make([]byte, 1500)
+	cookie := uint32(m.id)<<16 | uint32(seq(2, 1))
+	for _, tc := range []struct {
+		name string
+		p    Probe
+		typ  uint8
+	}{{"echo", list[0], 8}, {"timestamp", list[3], 13}, {"mask", list[5], 17}} {
+		n := tc.p.v4.build(buf, us, target, m.port, cookie)
 		if checksum(buf[:n], 0) != 0 {
-			t.Errorf("ICMP type %d: bad checksum", typ)
+			t.Errorf("%s: bad checksum", tc.name)
 		}
 		var ic layers.ICMPv4
-		if err := ic.DecodeFromBytes(buf[:n], gopacket.NilDecodeFeedback); err != nil || ic.TypeCode.Type() != typ || ic.Id != m.id || ic.Seq != seq(2, 1) {
-			t.Errorf("ICMP type %d decodes as %v (%v)", typ, ic.TypeCode, err)
+		if err := ic.DecodeFromBytes(buf[:n], gopacket.NilDecodeFeedback); err != nil || ic.TypeCode.Type() != tc.typ || ic.Id != m.id || ic.Seq != seq(2, 1) {
+			t.Errorf("%s decodes as %v id %x seq %x (%v)", tc.name, ic.TypeCode, ic.Id, ic.Seq, err)
 		}
 	}
-	n := tcpSegment(buf, us, target, m.port, 443, tcpSYN, 7, 0)
+	n := list[1].v4.build(buf, us, target, m.port, cookie)
 	if checksum(buf[:n], pseudo(us, target, 6, n)) != 0 {
 		t.Error("TCP SYN: bad checksum")
 	}
-	n = udpDatagram(buf, us, target, m.port, 40125)
-	if checksum(buf[:n], pseudo(us, target, 17, n)) != 0 {
-		t.Error("UDP: bad checksum")
+	var tcp layers.TCP
+	if err := tcp.DecodeFromBytes(buf[:n], gopacket.NilDecodeFeedback); err != nil || !tcp.SYN || tcp.DstPort != 443 || uint16(tcp.SrcPort) != m.port || tcp.Seq != cookie {
+		t.Errorf("SYN decodes as %+v (%v)", tcp, err)
+	}
+	dns := mustProbe(udpSpec(), 53)
+	for _, tc := range []struct {
+		name string
+		p    Probe
+		len  int
+	}{{"udp without payload", list[4], 8}, {"udp to 53 with its payload", dns, 12}} {
+		n = tc.p.v4.build(buf, us, target, m.port, cookie)
+		if n != tc.len || checksum(buf[:n], pseudo(us, target, 17, n)) != 0 {
+			t.Errorf("%s: %d bytes (want %d) or bad checksum", tc.name, n, tc.len)
+		}
 	}
 	if got := solicitedNode(netip.MustParseAddr("2001:db8:1::abcd:1234")); got != netip.MustParseAddr("ff02::1:ffcd:1234") {
 		t.Errorf("solicited-node group = %s", got)

@@ -19,7 +19,8 @@ import (
 // Config is one discovery run.
 type Config struct {
 	// Probes are sent to hosts that are not on a local Ethernet link (and
-	// to all hosts when NoARP is set), in this order. Empty means hosts
+	// to all hosts when NoARP is set), in this order; each is built from a
+	// ping probe type's declared templates and rules (NewProbe). Empty means hosts
 	// off-link are not probed at all (-Pn still ARPs the link).
 	Probes []Probe
 	// NoARP is --disable-arp-ping / --send-ip: hosts on a local link get
@@ -83,6 +84,9 @@ func Run(ctx context.Context, cfg Config, addrs []netip.Addr) ([]Result, error) 
 	if cfg.MaxRTT <= 0 {
 		cfg.MaxRTT = 10 * time.Second
 	}
+	if len(cfg.Probes) > MaxProbes {
+		return nil, fmt.Errorf("host discovery: %d probes per host, at most %d", len(cfg.Probes), MaxProbes)
+	}
 	ls, err := links(cfg.Iface)
 	if err != nil {
 		return nil, err
@@ -137,7 +141,7 @@ func (r *runner) neighbourMACs() {
 // applies says whether any configured probe has a form for a.
 func (r *runner) applies(a netip.Addr) bool {
 	for _, p := range r.cfg.Probes {
-		if !a.Is6() || !p.v4Only() {
+		if p.formFor(a) != nil {
 			return true
 		}
 	}
@@ -183,26 +187,14 @@ func (r *runner) need() (v4, v6 map[int]bool, arpLinks map[int]bool) {
 		case viaND:
 			v6[unix.IPPROTO_ICMPV6] = true
 		case viaIP:
+			a := r.addrs[i].Unmap()
 			for _, p := range r.cfg.Probes {
-				six := r.addrs[i].Unmap().Is6()
-				if six && p.v4Only() {
-					continue
-				}
-				set := v4
-				if six {
-					set = v6
-				}
-				switch p.Kind {
-				case ICMPEcho, ICMPTimestamp, ICMPMask:
-					set[unix.IPPROTO_ICMP] = true
-					if six {
-						set[unix.IPPROTO_ICMPV6] = true
-						delete(set, unix.IPPROTO_ICMP)
+				if f := p.formFor(a); f != nil {
+					if a.Is6() {
+						v6[int(f.proto)] = true
+					} else {
+						v4[int(f.proto)] = true
 					}
-				case TCPSyn, TCPAck:
-					set[unix.IPPROTO_TCP] = true
-				case UDP:
-					set[unix.IPPROTO_UDP] = true
 				}
 			}
 		}
@@ -272,7 +264,7 @@ func (r *runner) open() error {
 			if p == unix.IPPROTO_ICMPV6 {
 				rep, ok = parseICMPv6(b[:n], src, hops, r.m, r.cfg.Probes)
 			} else {
-				rep, ok = parseTransport6(p, b[:n], src, hops, r.m)
+				rep, ok = parseTransport6(p, b[:n], src, hops, r.m, r.cfg.Probes)
 			}
 			if ok {
 				r.deliver(rep)

@@ -1054,9 +1054,13 @@ func (x *ReplyMatch) GetSctpChunk() uint32 {
 }
 
 type Verdict struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	State         string                 `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"` // Nmap state name; empty means ignore the reply
-	Reason        string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	State  string                 `protobuf:"bytes,1,opt,name=state,proto3" json:"state,omitempty"` // Nmap state name; empty means ignore the reply
+	Reason string                 `protobuf:"bytes,2,opt,name=reason,proto3" json:"reason,omitempty"`
+	// What the reply says about the host in discovery (ping probe types):
+	// 0 nothing, 1 up, 2 a hint that it is down. Added after v1's first
+	// release; older plugins leave it 0.
+	Host          uint32 `protobuf:"varint,3,opt,name=host,proto3" json:"host,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1103,6 +1107,13 @@ func (x *Verdict) GetReason() string {
 		return x.Reason
 	}
 	return ""
+}
+
+func (x *Verdict) GetHost() uint32 {
+	if x != nil {
+		return x.Host
+	}
+	return 0
 }
 
 type Reply struct {
@@ -3259,10 +3270,11 @@ const file_scanfw_v1_plugin_proto_rawDesc = "" +
 	"\tKIND_ICMP\x10\x03\x12\f\n" +
 	"\bKIND_UDP\x10\x04\x12\r\n" +
 	"\tKIND_SCTP\x10\x05\x12\v\n" +
-	"\aKIND_IP\x10\x06\"7\n" +
+	"\aKIND_IP\x10\x06\"K\n" +
 	"\aVerdict\x12\x14\n" +
 	"\x05state\x18\x01 \x01(\tR\x05state\x12\x16\n" +
-	"\x06reason\x18\x02 \x01(\tR\x06reason\"/\n" +
+	"\x06reason\x18\x02 \x01(\tR\x06reason\x12\x12\n" +
+	"\x04host\x18\x03 \x01(\rR\x04host\"/\n" +
 	"\x05Reply\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x16\n" +
 	"\x06packet\x18\x02 \x01(\fR\x06packet\"8\n" +
