@@ -7,6 +7,7 @@ import (
 	jsonout "github.com/scanfw/scanfw/plugins/output/json"
 	"github.com/scanfw/scanfw/plugins/output/normal"
 	"github.com/scanfw/scanfw/plugins/output/xml"
+	"github.com/scanfw/scanfw/plugins/probe/sctp"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
 	"github.com/scanfw/scanfw/plugins/probe/tcpflags"
 	"github.com/scanfw/scanfw/plugins/probe/tcpsyn"
@@ -31,6 +32,8 @@ var builtins = []struct {
 	{tcpflags.ACK, func() sdk.Plugin { return tcpflags.New(tcpflags.ACK) }},
 	{tcpflags.Window, func() sdk.Plugin { return tcpflags.New(tcpflags.Window) }},
 	{udp.ID, func() sdk.Plugin { return udp.New(udp.Options{Builtin: data.UDPPayloads}) }},
+	{sctp.Init, func() sdk.Plugin { return sctp.New(sctp.Init) }},
+	{sctp.Cookie, func() sdk.Plugin { return sctp.New(sctp.Cookie) }},
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},
