@@ -19,9 +19,10 @@ func fwRules() string {
 		tcp dport %[3]d reject with icmpx admin-prohibited
 		udp dport %[4]d drop
 		udp dport %[5]d reject with icmpx admin-prohibited
+		meta l4proto sctp th dport %[6]d reject with icmpx admin-prohibited
 	}
 }
-`, FWTCPReset, FWTCPDrop, FWTCPProhibited, FWUDPDrop, FWUDPProhibited)
+`, FWTCPReset, FWTCPDrop, FWTCPProhibited, FWUDPDrop, FWUDPProhibited, FWSCTPProhibited)
 }
 
 func (u *upper) fw(ctx context.Context, h *Host) error {
@@ -42,6 +43,9 @@ func (u *upper) fw(ctx context.Context, h *Host) error {
 	}
 	pid, err := u.labd(ctx, h, "labd", c)
 	if err != nil {
+		return err
+	}
+	if err := u.sctp(ctx, h, fwSCTP); err != nil {
 		return err
 	}
 	return waitListening(ctx, pid, append(append(c.TCPClose, c.TCPHold...), FWHostilePorts...), append(c.UDPEcho, c.UDPSilent...))
