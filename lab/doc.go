@@ -10,7 +10,7 @@
 //
 //	root ns (scanner)
 //	 ├─ sfw-svc  198.18.1.1/24 2001:db8:1::1/64 ── scanfw-svc  .2 / ::2  real Debian daemons
-//	 ├─ sfw-fw   198.18.2.1/24 2001:db8:2::1/64 ── scanfw-fw   .2 / ::2  nft rules + scanfw-labd
+//	 ├─ sfw-fw   198.18.2.1/24 2001:db8:2::1/64 ── scanfw-fw   .2 / ::2  nft rules + scanfw-labd + scanfw-sctp
 //	 ├─ sfw-farm 198.18.3.1/24                  ── scanfw-farm .10-.49   rest of the /24 absent
 //	 ├─ sfw-wan  198.18.4.1/24 ── scanfw-wanrelay (scanfw-relay) ── scanfw-wan .2
 //	 └─ sfw-sink 198.19.255.1/30 2001:db8:ffff::1/64 ── scanfw-sink (drops everything)

@@ -21,9 +21,10 @@ func fwRules() string {
 		udp dport %[5]d reject with icmpx admin-prohibited
 		meta l4proto %[6]d drop
 		meta l4proto %[7]d reject with icmpx admin-prohibited
+		meta l4proto sctp th dport %[8]d reject with icmpx admin-prohibited
 	}
 }
-`, FWTCPReset, FWTCPDrop, FWTCPProhibited, FWUDPDrop, FWUDPProhibited, FWProtoDrop, FWProtoProhibited)
+`, FWTCPReset, FWTCPDrop, FWTCPProhibited, FWUDPDrop, FWUDPProhibited, FWProtoDrop, FWProtoProhibited, FWSCTPProhibited)
 }
 
 func (u *upper) fw(ctx context.Context, h *Host) error {
@@ -44,6 +45,9 @@ func (u *upper) fw(ctx context.Context, h *Host) error {
 	}
 	pid, err := u.labd(ctx, h, "labd", c)
 	if err != nil {
+		return err
+	}
+	if err := u.sctp(ctx, h, fwSCTP); err != nil {
 		return err
 	}
 	return waitListening(ctx, pid, append(append(c.TCPClose, c.TCPHold...), FWHostilePorts...), append(c.UDPEcho, c.UDPSilent...))

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"os/exec"
 	"strings"
+
+	"github.com/scanfw/scanfw/lab/sctpresponder"
 )
 
 // Technique names a way of probing a port; a port's expected state depends on it
@@ -17,6 +19,10 @@ const (
 	Connect Technique = "connect"
 	// UDP is a UDP scan (nmap -sU) with the default, mostly empty, payloads.
 	UDP Technique = "udp"
+	// SCTPInit and SCTPCookie are the SCTP INIT and COOKIE-ECHO scans
+	// (nmap -sY, -sZ).
+	SCTPInit   Technique = "sctpinit"
+	SCTPCookie Technique = "sctpcookieecho"
 )
 
 // State is a port state as Nmap names it in its XML output.
@@ -32,7 +38,7 @@ const (
 
 // PortFact is what the lab guarantees about one port of one host.
 type PortFact struct {
-	Proto string // "tcp" or "udp"
+	Proto string // "tcp", "udp" or "sctp"
 	Port  uint16
 	// Expect is the state each technique must report. A technique missing here has
 	// no expectation yet (the port is not meant for it).
@@ -272,9 +278,32 @@ var FW = func() *Host {
 		tcp(FWHostileReDoS, Open, "scanfw-labd: a banner against backtracking regexes"),
 		tcp(FWHostileGarbage, Open, "scanfw-labd: 8 KiB of random binary"),
 		tcp(FWHostileReset, Open, "scanfw-labd: accepts, then resets"),
+		sctp(FWSCTPOpen, Open, OpenFiltered, "scanfw-sctp: INIT-ACK; drops the COOKIE-ECHO"),
+		sctp(FWSCTPOpen2, Open, OpenFiltered, "scanfw-sctp: INIT-ACK; drops the COOKIE-ECHO"),
+		sctp(FWSCTPClosed, Closed, Closed, "scanfw-sctp: ABORT"),
+		sctp(FWSCTPDrop, Filtered, OpenFiltered, "scanfw-sctp never answers"),
+		sctp(FWSCTPProhibited, Filtered, Filtered, "nft reject with icmp admin-prohibited"),
 	}
 	return h
 }()
+
+// SCTP ports of the fw host. The kernel has no SCTP, so a user-space
+// responder (lab/sctpresponder) answers for it; every port it does not
+// name is closed.
+const (
+	FWSCTPOpen       = 80
+	FWSCTPOpen2      = 2905 // m3ua
+	FWSCTPClosed     = 113
+	FWSCTPDrop       = 2000
+	FWSCTPProhibited = 3000 // nft: reject with icmp(v6) admin-prohibited
+)
+
+// fwSCTP is what the fw host's SCTP responder does.
+var fwSCTP = sctpresponder.Config{Open: []uint16{FWSCTPOpen, FWSCTPOpen2}, Drop: []uint16{FWSCTPDrop}}
+
+func sctp(port uint16, init, cookie State, why string) PortFact {
+	return PortFact{Proto: "sctp", Port: port, Expect: map[Technique]State{SCTPInit: init, SCTPCookie: cookie}, Why: why}
+}
 
 // FarmOpenPorts are open on every live farm address.
 var FarmOpenPorts = []uint16{22, 80, 443}

@@ -43,7 +43,7 @@ func TestDescriptionConsistent(t *testing.T) {
 				t.Errorf("%s: port %d/%s listed twice", h.Name, p.Port, p.Proto)
 			}
 			ports[key] = true
-			if len(p.Expect) == 0 || p.Why == "" || (p.Proto != "tcp" && p.Proto != "udp") {
+			if len(p.Expect) == 0 || p.Why == "" || (p.Proto != "tcp" && p.Proto != "udp" && p.Proto != "sctp") {
 				t.Errorf("%s: port %d/%s lacks an expectation, a reason or a protocol", h.Name, p.Port, p.Proto)
 			}
 		}

@@ -27,6 +27,7 @@ const labdRoleEnv = "SCANFW_LAB_ROLE"
 // one; otherwise it returns at once. Every program that calls Up (the scanfw-lab
 // command, test binaries through Main) calls Dispatch first thing.
 func Dispatch() {
+	dispatchSCTP()
 	if os.Getenv(labdRoleEnv) != "labd" {
 		return
 	}

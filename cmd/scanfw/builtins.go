@@ -13,6 +13,7 @@ import (
 	"github.com/scanfw/scanfw/plugins/ping/tcpping"
 	"github.com/scanfw/scanfw/plugins/ping/udpping"
 	"github.com/scanfw/scanfw/plugins/probe/ipproto"
+	"github.com/scanfw/scanfw/plugins/probe/sctp"
 	"github.com/scanfw/scanfw/plugins/probe/tcpconnect"
 	"github.com/scanfw/scanfw/plugins/probe/tcpflags"
 	"github.com/scanfw/scanfw/plugins/probe/tcpsyn"
@@ -47,6 +48,8 @@ var builtins = []struct {
 	{udpping.ID, func() sdk.Plugin { return udpping.New(udp.New(udp.Options{Builtin: data.UDPPayloads})) }},
 	{sctpping.ID, func() sdk.Plugin { return sctpping.New() }},
 	{protoping.ID, func() sdk.Plugin { return protoping.New() }},
+	{sctp.Init, func() sdk.Plugin { return sctp.New(sctp.Init) }},
+	{sctp.Cookie, func() sdk.Plugin { return sctp.New(sctp.Cookie) }},
 	{"output.normal", func() sdk.Plugin { return normal.New() }},
 	{"output.xml", func() sdk.Plugin { return xml.New() }},
 	{"output.grepable", func() sdk.Plugin { return grepable.New() }},

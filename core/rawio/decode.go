@@ -9,7 +9,7 @@ import (
 // value, so a handler that keeps a Reply must copy it.
 type Reply struct {
 	Src, Dst netip.Addr
-	// Proto is 6 (TCP), 17 (UDP), 1 (ICMP) or 58 (ICMPv6).
+	// Proto is 6 (TCP), 17 (UDP), 132 (SCTP), 1 (ICMP) or 58 (ICMPv6).
 	Proto uint8
 	// TTL is the IPv4 TTL or IPv6 hop limit of the reply (Nmap's reason TTL).
 	TTL uint8
@@ -18,8 +18,12 @@ type Reply struct {
 	Flags            uint8
 	Seq, Ack         uint32
 	Window           uint16
+	// Chunk is an SCTP packet's first chunk type (2 INIT-ACK, 6 ABORT);
+	// its verification tag is in Seq.
+	Chunk uint8
 	// ICMP errors: type, code and the quoted probe's header (our packet, so
-	// Quoted.Src is our address). Quoted.Seq is its TCP sequence number.
+	// Quoted.Src is our address). Quoted.Seq is its TCP sequence number, or
+	// an SCTP probe's tag (see quotedSCTPTag).
 	ICMPType, ICMPCode uint8
 	Quoted             Quoted
 	// Nanos is the kernel's receive timestamp (Unix nanoseconds) from the ring.
@@ -106,6 +110,8 @@ func decode(frame []byte, r *Reply) decodeResult {
 		r.DstPort = binary.BigEndian.Uint16(l4[2:])
 		r.Flags, r.Seq, r.Ack, r.Window = 0, 0, 0, 0
 		return decoded
+	case 132:
+		return decodeSCTP(l4, r)
 	case 1, 58:
 		if len(l4) < 8 {
 			return tooShort
@@ -128,7 +134,7 @@ func decode(frame []byte, r *Reply) decodeResult {
 		if res != decoded && res != fragment {
 			return res
 		}
-		if len(inner) < 4 || (q.Proto != 6 && q.Proto != 17) {
+		if len(inner) < 4 || (q.Proto != 6 && q.Proto != 17 && q.Proto != 132) {
 			return notOurs
 		}
 		r.Quoted = Quoted{Src: q.Src, Dst: q.Dst, Proto: q.Proto,
@@ -139,8 +145,11 @@ func decode(frame []byte, r *Reply) decodeResult {
 		if q.Proto == 6 && len(inner) >= 12 {
 			r.Quoted.Ack = binary.BigEndian.Uint32(inner[8:])
 		}
+		if q.Proto == 132 {
+			r.Quoted.Seq = quotedSCTPTag(inner)
+		}
 		r.SrcPort, r.DstPort = r.Quoted.DstPort, r.Quoted.SrcPort
-		r.Flags, r.Seq, r.Ack, r.Window = 0, 0, 0, 0
+		r.Flags, r.Seq, r.Ack, r.Window, r.Chunk = 0, 0, 0, 0, 0
 		return decoded
 	}
 	return notOurs

@@ -89,7 +89,7 @@ func NewReceiver(ifindex int, local netip.Addr) (*Receiver, error) {
 	return r, nil
 }
 
-// replyFilter accepts TCP, UDP and ICMP packets for local and cuts them to snapLen.
+// replyFilter accepts TCP, UDP, SCTP and ICMP packets for local and cuts them to snapLen.
 func replyFilter(local netip.Addr) ([]unix.SockFilter, error) {
 	drop := bpf.RetConstant{Val: 0}
 	keep := bpf.RetConstant{Val: snapLen}
@@ -98,13 +98,14 @@ func replyFilter(local netip.Addr) ([]unix.SockFilter, error) {
 		a := local.As4()
 		prog = []bpf.Instruction{
 			bpf.LoadAbsolute{Off: 12, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IP, SkipTrue: 6},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IP, SkipTrue: 7},
 			bpf.LoadAbsolute{Off: ethLen + 16, Size: 4},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[:]), SkipTrue: 4},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[:]), SkipTrue: 5},
 			bpf.LoadAbsolute{Off: ethLen + 9, Size: 1},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 3},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 1, SkipTrue: 2},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 17, SkipTrue: 1},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 4},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 1, SkipTrue: 3},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 17, SkipTrue: 2},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 132, SkipTrue: 1},
 			drop,
 			keep,
 		}
@@ -112,19 +113,20 @@ func replyFilter(local netip.Addr) ([]unix.SockFilter, error) {
 		a := local.As16()
 		prog = []bpf.Instruction{
 			bpf.LoadAbsolute{Off: 12, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IPV6, SkipTrue: 12},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IPV6, SkipTrue: 13},
 		}
 		for i := 0; i < 4; i++ {
 			prog = append(prog,
 				bpf.LoadAbsolute{Off: uint32(ethLen + 24 + 4*i), Size: 4},
-				bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[4*i:]), SkipTrue: uint8(10 - 2*i)},
+				bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[4*i:]), SkipTrue: uint8(11 - 2*i)},
 			)
 		}
 		prog = append(prog,
 			bpf.LoadAbsolute{Off: ethLen + 6, Size: 1},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 3},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 58, SkipTrue: 2},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 17, SkipTrue: 1},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 4},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 58, SkipTrue: 3},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 17, SkipTrue: 2},
+			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 132, SkipTrue: 1},
 			drop,
 			keep,
 		)

@@ -49,7 +49,9 @@ func (c *classifier) response(i int) ultrascan.Response {
 		return ultrascan.Response{Kind: ultrascan.RateLimited}
 	case sdk.MatchUDP:
 		return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 3}
-	case sdk.MatchTCP:
+	case sdk.MatchTCP, sdk.MatchSCTP:
+		// An SCTP INIT-ACK or ABORT is to an SCTP scan what a SYN/ACK or
+		// RST is to a TCP one (Nmap scores them alike).
 		if r.Verdict.State == sdk.StateOpen {
 			return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 3}
 		}
@@ -82,8 +84,10 @@ func matches(m *sdk.ReplyMatch, r *rawio.Reply, fromTarget bool) bool {
 			(m.ICMPCode < 0 || int(r.ICMPCode) == m.ICMPCode)
 	case sdk.MatchUDP:
 		return r.Proto == 17
+	case sdk.MatchSCTP:
+		return r.Proto == protoSCTP && r.Chunk == m.SCTPChunk
 	}
-	// Connect outcomes, SCTP and IP-protocol replies never reach a raw
-	// TCP or UDP scan.
+	// Connect outcomes and IP-protocol replies never reach a raw TCP, UDP
+	// or SCTP scan.
 	return false
 }

@@ -125,6 +125,14 @@ func (mt *matcher) match(r *rawio.Reply, src netip.Addr) (ev event, ok bool) {
 		if try, ok = mt.portTry(ours); !ok {
 			return ev, false
 		}
+	case r.Proto == protoSCTP:
+		if r.Dst != src || mt.proto != protoSCTP {
+			return ev, false
+		}
+		target, port, fromTarget = r.Src, r.SrcPort, true
+		if try, ok = mt.sctpTry(r, src); !ok {
+			return ev, false
+		}
 	case r.IsICMPError():
 		q := &r.Quoted
 		if q.Src != src || q.Proto != mt.proto {
@@ -135,7 +143,13 @@ func (mt *matcher) match(r *rawio.Reply, src netip.Addr) (ev event, ok bool) {
 		if q.Proto == 6 && mt.tcp.inAck {
 			quoted = q.Ack
 		}
-		if q.Proto == 17 {
+		if q.Proto == protoSCTP && quoted == 0 {
+			// Quoted too short to reach the INIT's initiate tag: the
+			// source port alone says the probe was ours.
+			if try, ok = mt.portTry(q.SrcPort); !ok {
+				return ev, false
+			}
+		} else if q.Proto == 17 {
 			// A UDP probe's cookie is its source port.
 			if try, ok = mt.portTry(q.SrcPort); !ok {
 				return ev, false

@@ -37,7 +37,7 @@ func newBuilder(t sdk.PacketTemplate, payload []byte) (*builder, error) {
 		case sdk.SlotCookie:
 			want, field = 4, &b.cookie
 		case sdk.SlotChecksum:
-			want, field = 2, &b.csum
+			want, field = checksumWidth(t.IPProtocol), &b.csum
 		default:
 			return nil, fmt.Errorf("template %q: slot kind %d is not known to this build", t.Name, s.Kind)
 		}
@@ -156,10 +156,12 @@ func (b *builder) write(dst []byte, h *frameHead, f probeFields) (int, error) {
 	if b.cookie >= 0 {
 		binary.BigEndian.PutUint32(l4[b.cookie:], f.cookie)
 	}
-	if b.csum >= 0 {
+	if b.csum >= 0 && b.proto == protoSCTP {
+		putSCTPChecksum(l4, b.csum)
+	} else if b.csum >= 0 {
 		l4[b.csum], l4[b.csum+1] = 0, 0
 		var s uint32
-		if b.proto != 1 && !b.plainSum { // ICMPv4 has no pseudo-header; TCP, UDP, SCTP-less and ICMPv6 do
+		if b.proto != 1 && !b.plainSum { // ICMPv4 and IGMP have no pseudo-header; TCP, UDP and ICMPv6 do
 			s = pseudoSum(h.src, h.dst, b.proto, len(l4))
 		}
 		c := ^fold(sum(l4, s))

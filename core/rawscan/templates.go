@@ -7,15 +7,15 @@ import (
 	"github.com/scanfw/scanfw/sdk"
 )
 
-// checkTemplates accepts what this build can send: TCP or UDP templates,
-// all of one protocol.
+// checkTemplates accepts what this build can send: TCP, UDP or SCTP
+// templates, all of one protocol.
 func checkTemplates(ts []sdk.PacketTemplate) error {
 	if len(ts) == 0 {
 		return errors.New("the probe type declares no packet template")
 	}
 	proto := ts[0].IPProtocol
-	if proto != 6 && proto != 17 {
-		return fmt.Errorf("template %q: IP protocol %d; this build sends raw TCP and UDP", ts[0].Name, proto)
+	if proto != 6 && proto != 17 && proto != protoSCTP {
+		return fmt.Errorf("template %q: IP protocol %d; this build sends raw TCP, UDP and SCTP", ts[0].Name, proto)
 	}
 	for _, t := range ts[1:] {
 		if t.IPProtocol != proto {
