@@ -34,6 +34,9 @@ type simNet struct {
 	// pingScores reports replies as a raw SYN driver would (RST 6, SYN/ACK
 	// 3), so hosts get timing pings; otherwise replies carry no score.
 	pingScores bool
+	// udp scores replies as a UDP driver does: an answer 3, a port
+	// unreachable 2.
+	udp bool
 }
 
 type simReply struct {
@@ -168,6 +171,9 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 			resp := Response{}
 			if net.pingScores {
 				resp.PingScore = 6
+				if net.udp {
+					resp.PingScore = 2
+				}
 				if r.open {
 					resp.PingScore = 3
 				}
