@@ -39,10 +39,15 @@ const (
 	// lowers it when a paced try went unanswered on a port that answers:
 	// a pace slightly too fast only costs tries (the responder's
 	// answers per second stay the same), one too slow costs time.
-	limGrow = 1 + 1.0/32
+	limGrow = 1 + 1.0/8
 	limCut  = 0.8
 	// limQuiet paced intervals without a silent paced probe allow growth.
 	limQuiet = 3
+	// limMaxRate: a responder answering faster is left to the scan-delay
+	// boosts, which reach its pace in a few doublings; pacing is for
+	// budgets like Linux's ICMP one, where doubling from 50 ms to a second
+	// takes Nmap a minute of spent retries.
+	limMaxRate = 3
 )
 
 // limiter is the per-host state of the pacing.
@@ -103,10 +108,20 @@ func (e *Engine) limReply(h *host, p *probe, drop bool, now time.Time) {
 	if silent*limSilentDiv <= h.win.expected {
 		return
 	}
-	l.on = true
-	// Every reply since the first sample came out of the responder's
-	// budget while probes waited for it.
-	l.rate = limMargin * float64(h.win.received-l.recv[0]) / span.Seconds()
+	// Replies to retransmissions come one per token: their rate is the
+	// budget's, or less while the pace was lower (the rate then grows).
+	// Every reply in the span bounds the budget from above, and a budget
+	// of more than one token a gap answers several retransmissions of a
+	// burst at once.
+	if float64(h.win.received-l.recv[0])/span.Seconds() > limMaxRate {
+		return
+	}
+	for i := 1; i < l.n; i++ {
+		if l.replies[i].Sub(l.replies[i-1]).Seconds()*limMaxRate < 1 {
+			return
+		}
+	}
+	l.on, l.rate = true, limMargin*float64(l.n-1)/span.Seconds()
 	l.tokens, l.at = 0, now // it just spent one
 	h.delay = e.cfg.ScanDelay
 	// Ports that spent their tries before the pace was known get paced
