@@ -378,6 +378,7 @@ func (e *Engine) expire(hi int, p *probe, now time.Time) {
 	h.active--
 	e.active--
 	e.adjustTiming(h, p, now, false, nil)
+	e.silentGrowth(h, p)
 	e.expired = append(e.expired, p.ID)
 	e.linger.push(timer{at: p.sent.Add(e.expireAfter(h)), p: p})
 	h.lim.timedOut(p, now)

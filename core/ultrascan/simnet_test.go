@@ -258,3 +258,50 @@ func TestSimulatedNetworks(t *testing.T) {
 		})
 	}
 }
+
+// TestSilentGroup sweeps a /24 of absent hosts on one port at -T4: with
+// the default controller the group window opens on the timeouts, so the
+// sweep takes a few timeouts rather than Nmap's ten probes per timeout;
+// every host still gets its retransmission, and with a few live hosts in
+// the range their open port is found.
+func TestSilentGroup(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		nmap       bool
+		live       int // hosts with port 80 open
+		minElapsed time.Duration
+		maxElapsed time.Duration
+	}{
+		{"default, all silent", false, 0, 0, 5 * time.Second},
+		{"default, 4 live", false, 4, 0, 5 * time.Second},
+		{"nmap, all silent", true, 0, 20 * time.Second, time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hosts := make([]simHost, 256)
+			for i := range hosts {
+				hosts[i] = simHost{delay: 5 * time.Millisecond, filtered: true}
+				if i%64 == 7 && i/64 < tc.live {
+					hosts[i].open = map[uint16]bool{80: true}
+				}
+			}
+			cfg := t4()
+			cfg.NmapCongestion = tc.nmap
+			res := simulate(t, cfg, hosts, []uint16{80}, 1)
+			t.Logf("%v, %d probes, group window %v", res.elapsed, res.probes, res.engine.group.cwnd)
+			if res.elapsed < tc.minElapsed || res.elapsed > tc.maxElapsed {
+				t.Errorf("took %v simulated, want %v..%v", res.elapsed, tc.minElapsed, tc.maxElapsed)
+			}
+			if res.probes != 2*len(hosts)-tc.live {
+				t.Errorf("%d probes, want %d (two tries per silent host)", res.probes, 2*len(hosts)-tc.live)
+			}
+			for i, h := range hosts {
+				if h.open[80] && !res.answered[[2]int{i, 80}] {
+					t.Errorf("host %d: open port 80 not found", i)
+				}
+			}
+		})
+	}
+}
