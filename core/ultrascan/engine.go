@@ -141,6 +141,10 @@ type Stats struct {
 	LateReplies                  int
 	// Limited counts hosts paced as rate-limited responders.
 	Limited int
+	// By default, why drops read as congestion: a queueing path (the
+	// host's or the group's RTT floor rose) or loss too frequent to be
+	// random.
+	QueueCongestion, LossCongestion int
 }
 
 // New returns an engine that will probe every port of ports on hosts
@@ -505,7 +509,15 @@ func (e *Engine) slowingCostsReplies(h *host, now time.Time) bool {
 // congested tells congestion from random loss for a drop at h: the path
 // to h, or the group's, is queueing or losing too much to be chance.
 func (e *Engine) congested(h *host) bool {
-	return h.path.inflated() || e.gpath.inflated() || e.lossy(h)
+	switch {
+	case h.path.inflated() || e.gpath.inflated():
+		e.stats.QueueCongestion++
+	case e.lossy(h):
+		e.stats.LossCongestion++
+	default:
+		return false
+	}
+	return true
 }
 
 // lossy reports loss at h too frequent to be random, unless slowing down
