@@ -6,12 +6,18 @@ package ultrascan
 // sends ten per timeout: a silent /24 takes Nmap half a minute at -T4 and
 // a /16 hours. A timeout is no sign of congestion, and a host that never
 // answered has nothing on the path to congest; so while the group window
-// was never cut, the first try to a host that never answered grows it as
-// a reply in slow start would, up to the window's ceiling. The first reply
-// of any host brings the ordinary rules back for it, and the first drop
-// read as congestion cuts the window and ends the growth for the group.
+// was never cut and most of the group's probes went unanswered, the first
+// try to a host that never answered grows it as a reply in slow start
+// would, up to the window's ceiling. A few live hosts in the range do not
+// stop it; a group that mostly answers, or the first drop read as
+// congestion, does.
+// silentShare: the growth stops once more than 1/silentShare of the
+// group's timing events were replies.
+const silentShare = 2
+
 func (e *Engine) silentGrowth(h *host, p *probe) {
-	if e.nmap() || p.Ping || p.Try > 0 || h.win.received > 0 || e.group.received > 0 || e.group.cut {
+	if e.nmap() || p.Ping || p.Try > 0 || h.win.received > 0 || e.group.cut ||
+		e.group.received*silentShare >= e.group.expected {
 		return
 	}
 	e.group.cwnd = min(e.group.cwnd+1, e.perf.maxCwnd)
