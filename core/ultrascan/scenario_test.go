@@ -175,8 +175,8 @@ func checkScenario(t *testing.T, sc scenario, res simResult, nmap bool) {
 	}
 	ports := float64(len(sc.ports) * len(net.hosts))
 	st := res.engine.Stats()
-	t.Logf("%s (%s): %v, %d probes (%.3f/port), %d pings, %d drops (%d congestion, %d reactions), %d boosts (delay %v), %d queue drops, %d RSTs limited, %d hosts paced",
-		sc.name, mode, res.elapsed, res.probes, float64(res.probes)/ports, res.pings, st.Drops, st.Congestion, st.Reactions, st.Boosts, res.engine.HostDelay(0), res.queueDrops, res.rstLimited, st.Limited)
+	t.Logf("%s (%s): %v, %d probes (%.3f/port), %d pings, %d drops (%d congestion, %d reactions), %d boosts (delay %v), %d queue drops, %d RSTs limited, %d hosts paced, congestion %d queue %d loss",
+		sc.name, mode, res.elapsed, res.probes, float64(res.probes)/ports, res.pings, st.Drops, st.Congestion, st.Reactions, st.Boosts, res.engine.HostDelay(0), res.queueDrops, res.rstLimited, st.Limited, st.QueueCongestion, st.LossCongestion)
 	if nmap {
 		return
 	}
