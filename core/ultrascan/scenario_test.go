@@ -82,6 +82,14 @@ func scenarios() []scenario {
 			maxElapsed: 45 * time.Second, maxPerPort: 1.1, nmapSlower: 10,
 		},
 		{
+			// The lab relay's shape: order kept, so dense probing rides the
+			// top of the jitter and the RTT floor rises by up to 40 ms
+			// without a queue that overflows.
+			name: "lab relay: 50ms±10ms in order, 3% loss, -p-", ports: all, cfg: t4, seeds: 3,
+			net:        oneHost(simHost{delay: 50 * ms, jitter: 10 * ms, loss: 0.03, open: scenarioOpen, fifo: true}),
+			maxElapsed: 60 * time.Second, maxPerPort: 1.15, nmapSlower: 10,
+		},
+		{
 			name: "bottleneck 1000 pps, queue 30, 64 hosts", ports: portRange(1, 1000), cfg: t4, seeds: 3,
 			net: func() simNet {
 				n := simNet{bottleneckPPS: 1000, queue: 30, pingScores: true}

@@ -20,6 +20,12 @@ type simHost struct {
 	drop          map[uint16]bool // these ports are silent (a firewall's drop rule)
 	rstRate       float64         // closed-port answers per second; 0 is unlimited
 	rstBurst      float64
+	// fifo models the lab relay (lab/relay): jitter is drawn from
+	// [-jitter, +jitter] and each direction keeps its order, so a packet
+	// never leaves before the one ahead of it and dense traffic sees the
+	// upper end of the jitter (the round trip grows by up to 2·jitter
+	// with the sending density, not with a queue that overflows).
+	fifo bool
 }
 
 // simNet is the network between scanner and hosts. A bottleneck, if
@@ -90,6 +96,7 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 	res := simResult{perPort: map[[2]int]int{}, answered: map[[2]int]bool{}, engine: e}
 	var pending replyHeap
 	var lastDeparture time.Time
+	fifoOut, fifoBack := make([]fifoDir, len(hosts)), make([]fifoDir, len(hosts))
 	tokens := make([]float64, len(hosts))
 	refill := make([]time.Time, len(hosts))
 	for i, h := range hosts {
@@ -129,7 +136,11 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 				}
 				lastDeparture, at = dep, dep
 			}
-			at = at.Add(h.delay + jitter(rng, h.jitter))
+			if h.fifo {
+				at = fifoOut[p.Host].next(at.Add(h.delay+jitter(rng, 2*h.jitter)-h.jitter))
+			} else {
+				at = at.Add(h.delay + jitter(rng, h.jitter))
+			}
 			open := h.open[p.Port]
 			if (!open && h.filtered) || h.drop[p.Port] {
 				continue
@@ -149,7 +160,11 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 			if rng.Float64() < h.loss {
 				continue
 			}
-			at = at.Add(h.delay + jitter(rng, h.jitter))
+			if h.fifo {
+				at = fifoBack[p.Host].next(at.Add(h.delay+jitter(rng, 2*h.jitter)-h.jitter))
+			} else {
+				at = at.Add(h.delay + jitter(rng, h.jitter))
+			}
 			heap.Push(&pending, simReply{at: at, id: p.ID, host: p.Host, port: p.Port, open: open})
 		}
 		e.Expired(now, nil)
@@ -186,6 +201,19 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 	}
 	res.elapsed = now.Sub(t0)
 	return res
+}
+
+// fifoDir is one order-keeping direction of a relay: the release time of
+// its last packet. Replies pass it in the order the host sent them, which
+// the simulation approximates by the order their release was drawn.
+type fifoDir struct{ last time.Time }
+
+func (d *fifoDir) next(at time.Time) time.Time {
+	if at.Before(d.last) {
+		at = d.last
+	}
+	d.last = at
+	return at
 }
 
 func jitter(rng *rand.Rand, j time.Duration) time.Duration {
