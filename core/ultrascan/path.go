@@ -37,12 +37,12 @@ const (
 
 // path is what the engine knows about the path to a host (or the group).
 type path struct {
-	minRTT    time.Duration
+	minRTT time.Duration
 	// base holds the least sample of each of the last baseBuckets full
 	// buckets (a ring at baseAt): the RTT floor under the load of the
 	// last few hundred replies.
-	base   [baseBuckets]time.Duration
-	baseAt int
+	base      [baseBuckets]time.Duration
+	baseAt    int
 	cur, prev time.Duration // least sample of the current and previous bucket
 	n         int           // samples in the current bucket
 	samples   int

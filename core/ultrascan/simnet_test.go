@@ -137,7 +137,7 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 				lastDeparture, at = dep, dep
 			}
 			if h.fifo {
-				at = fifoOut[p.Host].next(at.Add(h.delay+jitter(rng, 2*h.jitter)-h.jitter))
+				at = fifoOut[p.Host].next(at.Add(h.delay + jitter(rng, 2*h.jitter) - h.jitter))
 			} else {
 				at = at.Add(h.delay + jitter(rng, h.jitter))
 			}
@@ -161,7 +161,7 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 				continue
 			}
 			if h.fifo {
-				at = fifoBack[p.Host].next(at.Add(h.delay+jitter(rng, 2*h.jitter)-h.jitter))
+				at = fifoBack[p.Host].next(at.Add(h.delay + jitter(rng, 2*h.jitter) - h.jitter))
 			} else {
 				at = at.Add(h.delay + jitter(rng, h.jitter))
 			}
