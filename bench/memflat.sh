@@ -26,6 +26,7 @@ printf '%-16s %9s %12s %8s %s\n' targets addresses peak_rss_MiB wall_s "hosts wi
 for net in ${NETS:-198.18.0.0/20 198.18.0.0/16}; do
 	bits=${net#*/}
 	n=$((1 << (32 - bits)))
+	# shellcheck disable=SC2086 # rateflag is empty or two words
 	/usr/bin/time -f '%M %e' -o "$tmp/time" "$tmp/scanfw" -sS -Pn -n -p 80 -T4 $rateflag --open -oG "$tmp/out.gnmap" "$net" >/dev/null 2>"$tmp/err" ||
 		{ cat "$tmp/err"; exit 1; }
 	read -r kb wall <"$tmp/time"
