@@ -2,7 +2,6 @@ package scantypetest
 
 import (
 	"context"
-	"strings"
 	"testing"
 	"time"
 
@@ -10,16 +9,19 @@ import (
 	"github.com/scanfw/scanfw/lab/compare"
 )
 
-// udpLimitSlack is how many ports may differ between scanfw and Nmap
-// under the ICMP rate limit: each scanner reads a port open|filtered when
-// all its paced tries met a spent budget, which neither can rule out.
+// udpLimitSlack is how many ports Nmap may find closed that scanfw leaves
+// open|filtered under the ICMP rate limit: a port stays open|filtered when
+// all its tries met a spent budget, which neither scanner can rule out.
 const udpLimitSlack = 2
 
 // TestUDPTop100UnderICMPRateLimit scans the top 100 UDP ports of the fw
 // host with the kernel's default ICMP rate limit (one error a second after
 // a burst of six), where nearly every port is closed and answers only when
-// the limit allows: scanfw must find Nmap's closed set within
-// udpLimitSlack ports, and exactly its open ports.
+// the limit allows: scanfw must find exactly Nmap's open ports and every
+// port Nmap finds closed, within udpLimitSlack. A port scanfw finds closed
+// where Nmap says open|filtered is Nmap's miss, not a difference: the
+// port unreachable came from the target (Nmap 7.93 leaves 12-22 of these
+// ports open|filtered from run to run).
 func TestUDPTop100UnderICMPRateLimit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("two UDP scans at one ICMP answer a second")
@@ -40,15 +42,21 @@ func TestUDPTop100UnderICMPRateLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("scanfw %v, nmap %v", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
-	d := compare.Diff(ours, ref)
-	for _, x := range d {
-		if x.A == "open" || x.B == "open" || (x.A != "closed" && x.B != "closed") {
+	var missed []compare.Difference
+	nmapMissed := 0
+	for _, x := range compare.Diff(ours, ref) {
+		switch {
+		case x.A == "closed" && x.B == "open|filtered":
+			nmapMissed++
+		case x.A == "open|filtered" && x.B == "closed":
+			missed = append(missed, x)
+		default:
 			t.Errorf("not a rate-limit miss: %v", x)
 		}
 	}
-	if len(d) > udpLimitSlack {
-		t.Errorf("%d ports differ, want at most %d:\n%s", len(d), udpLimitSlack, compare.Format("scanfw", "nmap", d))
-	} else if len(d) > 0 {
-		t.Logf("within the slack:\n%s", strings.TrimSpace(compare.Format("scanfw", "nmap", d)))
+	t.Logf("closed ports Nmap left open|filtered: %d", nmapMissed)
+	if len(missed) > udpLimitSlack {
+		t.Errorf("%d ports Nmap finds closed are open|filtered here, want at most %d:\n%s",
+			len(missed), udpLimitSlack, compare.Format("scanfw", "nmap", missed))
 	}
 }
