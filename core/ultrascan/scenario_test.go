@@ -31,6 +31,9 @@ type scenario struct {
 	maxPerPort float64
 	maxQueue   float64
 	maxWrong   int
+	// paced: hosts the default controller must pace as rate-limited
+	// responders (limiter.go); every other scenario must pace none.
+	paced int
 	// nmapSlower: Nmap's controller must take at least this many times as
 	// long (it reads random loss as congestion); 0 skips the check.
 	nmapSlower float64
@@ -112,7 +115,7 @@ func scenarios() []scenario {
 			net: func() simNet {
 				return simNet{hosts: []simHost{icmpLimitedHost()}, pingScores: true, udp: true}
 			},
-			maxElapsed: 300 * time.Second, maxPerPort: 20, maxWrong: 2,
+			maxElapsed: 300 * time.Second, maxPerPort: 20, maxWrong: 2, paced: 1,
 		},
 	}
 }
@@ -187,6 +190,9 @@ func checkScenario(t *testing.T, sc scenario, res simResult, nmap bool) {
 		sc.name, mode, res.elapsed, res.probes, float64(res.probes)/ports, res.pings, st.Drops, st.Congestion, st.Reactions, st.Boosts, res.engine.HostDelay(0), res.queueDrops, res.rstLimited, st.Limited, st.QueueCongestion, st.LossCongestion)
 	if nmap {
 		return
+	}
+	if st.Limited != sc.paced {
+		t.Errorf("%s: %d hosts paced as rate-limited, want %d", sc.name, st.Limited, sc.paced)
 	}
 	if wrong := misreported(sc, res); wrong > sc.maxWrong {
 		t.Errorf("%s: %d closed ports never answered (would show as filtered), want at most %d", sc.name, wrong, sc.maxWrong)
