@@ -107,7 +107,7 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Opti
 		cwnd, ssthresh := s.eng.GroupWindow()
 		opt.Debug("raw scan timing", "scan", spec.ScanType, "hosts", len(addrs), "ports", len(ports),
 			"elapsed", time.Since(start).Round(time.Millisecond), "probes", st.Probes, "retransmits", st.Retransmits,
-			"pings", st.Pings, "drops", st.Drops, "congestion", st.Congestion, "reactions", st.Reactions,
+			"pings", st.Pings, "drops", st.Drops, "congestion", st.Congestion, "queue", st.QueueCongestion, "lossy", st.LossCongestion, "reactions", st.Reactions,
 			"boosts", st.Boosts, "rld_pauses", st.RLDPauses, "late", st.LateReplies,
 			"group_cwnd", int(cwnd), "group_ssthresh", int(ssthresh))
 	}

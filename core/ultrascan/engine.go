@@ -28,6 +28,7 @@ type probe struct {
 	timedOut       bool      // no longer in flight
 	dead           bool      // no longer scheduled: answered, retransmitted, decided or given up
 	decided        bool      // another try of the port was answered
+	paced          uint8     // tries of the port sent while its host was paced (limiter.go)
 	next           *probe    // the retransmission of this try
 }
 
@@ -63,6 +64,8 @@ type host struct {
 	rldTry     int
 	rldWaiting bool
 	rldUntil   time.Time
+	// lim paces a responder that answers at a limited rate (limiter.go).
+	lim limiter
 
 	// Timing pings (§2.7): the best positive-response port seen so far.
 	pingPort     uint16
@@ -136,6 +139,12 @@ type Stats struct {
 	Drops, Congestion, Reactions int
 	Boosts, RLDPauses            int
 	LateReplies                  int
+	// Limited counts hosts paced as rate-limited responders.
+	Limited int
+	// By default, why drops read as congestion: a queueing path (the
+	// host's or the group's RTT floor rose) or loss too frequent to be
+	// random.
+	QueueCongestion, LossCongestion int
 }
 
 // New returns an engine that will probe every port of ports on hosts
@@ -373,11 +382,15 @@ func (e *Engine) expire(hi int, p *probe, now time.Time) {
 	h.active--
 	e.active--
 	e.adjustTiming(h, p, now, false, nil)
+	e.silentGrowth(h, p)
 	e.expired = append(e.expired, p.ID)
 	e.linger.push(timer{at: p.sent.Add(e.expireAfter(h)), p: p})
+	h.lim.timedOut(p, now)
 	switch allowed := e.allowedTry(h); {
 	case p.Ping || p.decided || h.done:
 		p.dead = true
+	case h.lim.retry(p):
+		h.retry = append(h.retry, p)
 	case int(p.Try) < allowed:
 		h.retry = append(h.retry, p)
 	case h.mayGrow && allowed < e.cfg.MaxRetries:
@@ -461,6 +474,9 @@ func (e *Engine) adjustTiming(h *host, p *probe, now time.Time, received bool, v
 	case received:
 		h.good++
 	}
+	if h.lim.on {
+		return // the pace follows the responder's budget, not the drops
+	}
 	ratio := boostRatio
 	if e.cfg.TimingLevel >= 4 {
 		ratio = boostRatioFast
@@ -493,7 +509,15 @@ func (e *Engine) slowingCostsReplies(h *host, now time.Time) bool {
 // congested tells congestion from random loss for a drop at h: the path
 // to h, or the group's, is queueing or losing too much to be chance.
 func (e *Engine) congested(h *host) bool {
-	return h.path.inflated() || e.gpath.inflated() || e.lossy(h)
+	switch {
+	case h.path.inflated() || e.gpath.inflated():
+		e.stats.QueueCongestion++
+	case e.lossy(h):
+		e.stats.LossCongestion++
+	default:
+		return false
+	}
+	return true
 }
 
 // lossy reports loss at h too frequent to be random, unless slowing down
@@ -630,6 +654,12 @@ func (e *Engine) hostCheck(h *host, now time.Time) int {
 			return hostSend // Nmap lets the delayed retransmission through at once
 		}
 	}
+	if h.lim.on {
+		if at := h.lim.ready(now); at.After(now) {
+			h.readyAt = at
+			return hostWait
+		}
+	}
 	if h.delay > 0 && !h.lastSend.IsZero() && now.Sub(h.lastSend) < h.delay {
 		h.readyAt = h.lastSend.Add(h.delay)
 		return hostWait
@@ -660,6 +690,9 @@ func (e *Engine) rldHoldsHost(h *host) bool {
 // for a second, or keep it waiting a second after its last fresh port. A
 // later timeout at try 0 asks again.
 func (e *Engine) rldNeeded(h *host) bool {
+	if h.lim.on {
+		return false // paced: every retransmission waits for a token anyway
+	}
 	return e.nmap() || h.rldTry >= 1 || e.rldSilent(h) || e.lossy(h)
 }
 
@@ -704,7 +737,7 @@ func (e *Engine) pingNow(hi int, now time.Time) bool {
 		e.schedulePing(hi, e.pingDue(h))
 		return false
 	}
-	return h.pingScore > 0 && !h.rldWaiting && h.sent >= h.lastPingSent+pingEvery
+	return h.pingScore > 0 && !h.rldWaiting && !h.lim.on && h.sent >= h.lastPingSent+pingEvery
 }
 
 // take sends h's next probe, or starts an RLD pause instead and returns
@@ -762,7 +795,13 @@ func (e *Engine) take(hi int, now time.Time, ping bool) (Probe, bool) {
 	p := &probe{Probe: pr, sent: now}
 	if prev != nil {
 		p.prevSent = prev.sent
+		p.paced = prev.paced
 		prev.next = p
+	}
+	if h.lim.on && !ping {
+		h.lim.fill(now)
+		h.lim.tokens--
+		p.paced++
 	}
 	e.out[pr.ID] = p
 	h.fly = append(h.fly, p)
@@ -1021,6 +1060,9 @@ func (e *Engine) Receive(now time.Time, id uint64, r Response) Verdict {
 		if !p.Ping && int(p.Try) > h.maxTry {
 			e.raiseMaxTry(h, int(p.Try), now)
 		}
+		if !p.Ping {
+			e.limReply(h, p, v.Drop, now)
+		}
 	}
 	if !p.timedOut {
 		p.timedOut = true
@@ -1069,7 +1111,7 @@ func (e *Engine) raiseMaxTry(h *host, t int, now time.Time) {
 	if e.cfg.TimingLevel >= 4 {
 		limit = boostTryLimitFast
 	}
-	if h.maxTry > limit && (e.nmap() || e.lossy(h)) {
+	if h.maxTry > limit && (e.nmap() || e.lossy(h)) && !h.lim.on {
 		e.boost(h, now)
 	}
 	allowed := e.allowedTry(h)

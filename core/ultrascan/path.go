@@ -24,6 +24,8 @@ const (
 	// inflationSlack.
 	inflationDiv   = 4
 	inflationSlack = 5 * time.Millisecond
+	// baseBuckets buckets of pathBucket samples make the loaded floor.
+	baseBuckets = 16
 	// The share of timing replies that prove a loss is counted over the
 	// last one or two buckets of lossBucket replies, so that the clumps in
 	// which replies to retransmissions arrive do not read as a surge; above
@@ -35,7 +37,12 @@ const (
 
 // path is what the engine knows about the path to a host (or the group).
 type path struct {
-	minRTT    time.Duration
+	minRTT time.Duration
+	// base holds the least sample of each of the last baseBuckets full
+	// buckets (a ring at baseAt): the RTT floor under the load of the
+	// last few hundred replies.
+	base      [baseBuckets]time.Duration
+	baseAt    int
 	cur, prev time.Duration // least sample of the current and previous bucket
 	n         int           // samples in the current bucket
 	samples   int
@@ -58,6 +65,8 @@ func (s *path) sample(d time.Duration) {
 	}
 	s.n++
 	if s.n == pathBucket {
+		s.base[s.baseAt] = s.cur
+		s.baseAt = (s.baseAt + 1) % baseBuckets
 		s.prev, s.cur, s.n = s.cur, 0, 0
 	}
 }
@@ -76,7 +85,32 @@ func (s *path) recent() time.Duration {
 // inflated reports queueing: the recent RTT floor is well above the least
 // RTT seen.
 func (s *path) inflated() bool {
-	return s.samples >= pathMinSamples && s.recent() > s.minRTT+s.minRTT/inflationDiv+inflationSlack
+	if s.samples < pathMinSamples {
+		return false
+	}
+	r, b := s.recent(), s.loadedFloor()
+	return r > b+b/inflationDiv+inflationSlack || r > 2*s.minRTT+inflationSlack
+}
+
+// loadedFloor is the least RTT of the last baseBuckets buckets, or the
+// least seen while fewer have filled. A link that keeps packets in order
+// under jitter (the lab relay, many tunnels) delays dense traffic by up to
+// twice the jitter: the floor rises once with the sending density and
+// stays. A queue that overflows keeps rising within a few round trips, so
+// the recent floor climbs above the floor of the last few hundred replies;
+// a standing queue, which that floor forgets, shows as a recent floor of
+// more than twice the least RTT ever seen (inflated).
+func (s *path) loadedFloor() time.Duration {
+	b := time.Duration(0)
+	for _, d := range s.base {
+		if d == 0 {
+			return s.minRTT
+		}
+		if b == 0 || d < b {
+			b = d
+		}
+	}
+	return b
 }
 
 // lost records one timing reply (or lost ping): drop says whether it

@@ -20,6 +20,12 @@ type simHost struct {
 	drop          map[uint16]bool // these ports are silent (a firewall's drop rule)
 	rstRate       float64         // closed-port answers per second; 0 is unlimited
 	rstBurst      float64
+	// fifo models the lab relay (lab/relay): jitter is drawn from
+	// [-jitter, +jitter] and each direction keeps its order, so a packet
+	// never leaves before the one ahead of it and dense traffic sees the
+	// upper end of the jitter (the round trip grows by up to 2·jitter
+	// with the sending density, not with a queue that overflows).
+	fifo bool
 }
 
 // simNet is the network between scanner and hosts. A bottleneck, if
@@ -34,6 +40,9 @@ type simNet struct {
 	// pingScores reports replies as a raw SYN driver would (RST 6, SYN/ACK
 	// 3), so hosts get timing pings; otherwise replies carry no score.
 	pingScores bool
+	// udp scores replies as a UDP driver does: an answer 3, a port
+	// unreachable 2.
+	udp bool
 }
 
 type simReply struct {
@@ -87,6 +96,7 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 	res := simResult{perPort: map[[2]int]int{}, answered: map[[2]int]bool{}, engine: e}
 	var pending replyHeap
 	var lastDeparture time.Time
+	fifoOut, fifoBack := make([]fifoDir, len(hosts)), make([]fifoDir, len(hosts))
 	tokens := make([]float64, len(hosts))
 	refill := make([]time.Time, len(hosts))
 	for i, h := range hosts {
@@ -126,7 +136,11 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 				}
 				lastDeparture, at = dep, dep
 			}
-			at = at.Add(h.delay + jitter(rng, h.jitter))
+			if h.fifo {
+				at = fifoOut[p.Host].next(at.Add(h.delay + jitter(rng, 2*h.jitter) - h.jitter))
+			} else {
+				at = at.Add(h.delay + jitter(rng, h.jitter))
+			}
 			open := h.open[p.Port]
 			if (!open && h.filtered) || h.drop[p.Port] {
 				continue
@@ -146,7 +160,11 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 			if rng.Float64() < h.loss {
 				continue
 			}
-			at = at.Add(h.delay + jitter(rng, h.jitter))
+			if h.fifo {
+				at = fifoBack[p.Host].next(at.Add(h.delay + jitter(rng, 2*h.jitter) - h.jitter))
+			} else {
+				at = at.Add(h.delay + jitter(rng, h.jitter))
+			}
 			heap.Push(&pending, simReply{at: at, id: p.ID, host: p.Host, port: p.Port, open: open})
 		}
 		e.Expired(now, nil)
@@ -168,6 +186,9 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 			resp := Response{}
 			if net.pingScores {
 				resp.PingScore = 6
+				if net.udp {
+					resp.PingScore = 2
+				}
 				if r.open {
 					resp.PingScore = 3
 				}
@@ -180,6 +201,19 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 	}
 	res.elapsed = now.Sub(t0)
 	return res
+}
+
+// fifoDir is one order-keeping direction of a relay: the release time of
+// its last packet. Replies pass it in the order the host sent them, which
+// the simulation approximates by the order their release was drawn.
+type fifoDir struct{ last time.Time }
+
+func (d *fifoDir) next(at time.Time) time.Time {
+	if at.Before(d.last) {
+		at = d.last
+	}
+	d.last = at
+	return at
 }
 
 func jitter(rng *rand.Rand, j time.Duration) time.Duration {
@@ -248,6 +282,53 @@ func TestSimulatedNetworks(t *testing.T) {
 			res.engine.Expired(t0.Add(res.elapsed+probeExpireFactor*probeExpireCap), nil)
 			if len(res.engine.out) != 0 {
 				t.Errorf("%d probe records left after the scan", len(res.engine.out))
+			}
+		})
+	}
+}
+
+// TestSilentGroup sweeps a /24 of absent hosts on one port at -T4: with
+// the default controller the group window opens on the timeouts, so the
+// sweep takes a few timeouts rather than Nmap's ten probes per timeout;
+// every host still gets its retransmission, and with a few live hosts in
+// the range their open port is found.
+func TestSilentGroup(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		nmap       bool
+		live       int // hosts with port 80 open
+		minElapsed time.Duration
+		maxElapsed time.Duration
+	}{
+		{"default, all silent", false, 0, 0, 5 * time.Second},
+		{"default, 4 live", false, 4, 0, 5 * time.Second},
+		{"nmap, all silent", true, 0, 20 * time.Second, time.Minute},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			hosts := make([]simHost, 256)
+			for i := range hosts {
+				hosts[i] = simHost{delay: 5 * time.Millisecond, filtered: true}
+				if i%64 == 7 && i/64 < tc.live {
+					hosts[i].open = map[uint16]bool{80: true}
+				}
+			}
+			cfg := t4()
+			cfg.NmapCongestion = tc.nmap
+			res := simulate(t, cfg, hosts, []uint16{80}, 1)
+			t.Logf("%v, %d probes, group window %v", res.elapsed, res.probes, res.engine.group.cwnd)
+			if res.elapsed < tc.minElapsed || res.elapsed > tc.maxElapsed {
+				t.Errorf("took %v simulated, want %v..%v", res.elapsed, tc.minElapsed, tc.maxElapsed)
+			}
+			if res.probes != 2*len(hosts)-tc.live {
+				t.Errorf("%d probes, want %d (two tries per silent host)", res.probes, 2*len(hosts)-tc.live)
+			}
+			for i, h := range hosts {
+				if h.open[80] && !res.answered[[2]int{i, 80}] {
+					t.Errorf("host %d: open port 80 not found", i)
+				}
 			}
 		})
 	}

@@ -1,0 +1,167 @@
+package ultrascan
+
+import "time"
+
+// Pacing a rate-limited responder (the default; never with NmapCongestion).
+// Linux answers at most one ICMP error per second per peer after a burst of
+// about six (net.ipv4.icmp_ratelimit), so a UDP scan of a host whose ports
+// are mostly closed gets its first burst answered and then one answer a
+// second, however fast it sends. A probe the limit swallows is not lost
+// the way a dropped packet is: the responder did not spend its token, and
+// the port answers as soon as a token is there. Nmap finds this by doubling
+// its scan delay until few probes go unanswered, and meanwhile spends its
+// retries; here the host's answer rate is measured from the replies to
+// retransmissions (which arrive once per token however many probes go
+// out), and the host is then paced by a model of the responder's token
+// bucket: a probe goes out only when the model holds a token, so a paced
+// probe that stays silent met a responder able to answer, which is what
+// decides open|filtered.
+const (
+	// limSamples replies to retransmissions, at least limMinSpan apart in
+	// all, measure the answer rate.
+	limSamples = 4
+	limMinSpan = 500 * time.Millisecond
+	// A host is paced only while more than 1/limSilentDiv of its timing
+	// events were timeouts: a responder out of budget is silent for most
+	// probes, a lossy link is not.
+	limSilentDiv = 2
+	// limMargin slows the pace below the measured rate, so the model's
+	// bucket never runs ahead of the responder's.
+	limMargin = 0.9
+	// limBurst is the model bucket's depth: what a pause (a wait for
+	// timeouts) may save up. Linux's is about six; a smaller one only
+	// costs time.
+	limBurst = 3
+	// limTries paced tries without an answer decide a port (more than one,
+	// so a lost packet or a pace a little too fast does not).
+	limTries = 3
+	// limGrow raises the rate on each paced try answered at once, limCut
+	// lowers it when a paced try went unanswered on a port that answers:
+	// a pace slightly too fast only costs tries (the responder's
+	// answers per second stay the same), one too slow costs time.
+	limGrow = 1 + 1.0/8
+	limCut  = 0.8
+	// limQuiet paced intervals without a silent paced probe allow growth.
+	limQuiet = 3
+	// limMaxRate: a responder answering faster is left to the scan-delay
+	// boosts, which reach its pace in a few doublings; pacing is for
+	// budgets like Linux's ICMP one, where doubling from 50 ms to a second
+	// takes Nmap a minute of spent retries.
+	limMaxRate = 3
+)
+
+// limiter is the per-host state of the pacing.
+type limiter struct {
+	on     bool
+	rate   float64 // answers per second
+	tokens float64
+	at     time.Time // when tokens was last brought up to date
+	cut    time.Time // the last cut of the rate
+	silent time.Time // the last timeout of a paced probe
+	// Times of the last replies to retransmissions, oldest first.
+	// and the host's replies counted by then.
+	replies [limSamples]time.Time
+	recv    [limSamples]int
+	n       int
+}
+
+// limReply sees a reply to p, a scan probe of h, at now. Before pacing it
+// records replies to retransmissions (drop says p is one) and starts
+// pacing when they show a responder that answers at a steady rate while
+// most probes go unanswered. While pacing it tunes the rate: a paced try
+// answered at once says the budget may be larger, a port answered only
+// after a silent paced try says the pace outran the budget.
+func (e *Engine) limReply(h *host, p *probe, drop bool, now time.Time) {
+	l := &h.lim
+	if l.on {
+		switch {
+		case p.paced >= 2 && p.prevSent.After(l.cut):
+			// Once per overshoot: the tries sent before the cut were
+			// paced at the old rate.
+			l.rate *= limCut
+			l.cut = now
+			l.fill(now)
+			l.tokens = min(l.tokens, 0)
+		case p.paced == 1 && now.Sub(l.silent).Seconds()*l.rate > limQuiet:
+			// Only while paced probes keep being answered: at a pace
+			// above the budget the answers still come, one per token.
+			l.rate *= limGrow
+		}
+		return
+	}
+	if !drop || e.nmap() || len(e.ports) < 2 {
+		return
+	}
+	if l.n == limSamples {
+		copy(l.replies[:], l.replies[1:])
+		copy(l.recv[:], l.recv[1:])
+		l.n--
+	}
+	l.replies[l.n] = now
+	l.recv[l.n] = h.win.received
+	l.n++
+	span := now.Sub(l.replies[0])
+	if l.n < limSamples || span < limMinSpan {
+		return
+	}
+	silent := h.win.expected - h.win.received
+	if silent*limSilentDiv <= h.win.expected {
+		return
+	}
+	// Replies to retransmissions come one per token: their rate is the
+	// budget's, or less while the pace was lower (the rate then grows).
+	// Every reply in the span bounds the budget from above, and a budget
+	// of more than one token a gap answers several retransmissions of a
+	// burst at once.
+	if float64(h.win.received-l.recv[0])/span.Seconds() > limMaxRate {
+		return
+	}
+	for i := 1; i < l.n; i++ {
+		if l.replies[i].Sub(l.replies[i-1]).Seconds()*limMaxRate < 1 {
+			return
+		}
+	}
+	l.on, l.rate = true, limMargin*float64(l.n-1)/span.Seconds()
+	l.tokens, l.at = 0, now // it just spent one
+	h.delay = e.cfg.ScanDelay
+	// Ports that spent their tries before the pace was known get paced
+	// tries of their own.
+	for _, b := range h.bench {
+		if !b.dead {
+			h.stack = append(h.stack, b)
+		}
+	}
+	clear(h.bench)
+	h.bench = h.bench[:0]
+	e.stats.Limited++
+}
+
+// limFill brings h's model bucket up to now.
+func (l *limiter) fill(now time.Time) {
+	if now.After(l.at) {
+		l.tokens = min(limBurst, l.tokens+now.Sub(l.at).Seconds()*l.rate)
+		l.at = now
+	}
+}
+
+// limReady is when a paced host may send next (now if it holds a token).
+func (l *limiter) ready(now time.Time) time.Time {
+	l.fill(now)
+	if l.tokens >= 1 {
+		return now
+	}
+	return now.Add(time.Duration((1 - l.tokens) / l.rate * float64(time.Second)))
+}
+
+// timedOut records that a paced probe went unanswered.
+func (l *limiter) timedOut(p *probe, now time.Time) {
+	if l.on && p.paced > 0 {
+		l.silent = now
+	}
+}
+
+// limRetry reports whether a silent probe of a paced host is tried again:
+// until it had limTries paced tries, whatever its try number.
+func (l *limiter) retry(p *probe) bool {
+	return l.on && p.paced < limTries
+}
