@@ -105,6 +105,7 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	defer s.close()
+	hookTrace(inv, s, stdout)
 
 	go func() {
 		select {

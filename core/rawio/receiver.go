@@ -23,6 +23,9 @@ type Receiver struct {
 	cur    int
 	reply  Reply
 	pkts   uint64
+	// Trace, when set, sees every frame the filter passes before it is
+	// decoded (--packet-trace), with the kernel's receive time.
+	Trace func(frame []byte, nanos int64)
 }
 
 const (
@@ -175,6 +178,9 @@ func (r *Receiver) walk(b []byte, fn func(*Reply)) int {
 		if b[int(off)+tpacket3HdrLen+10] != unix.PACKET_OUTGOING {
 			start := int(off) + int(h.Mac)
 			end := start + int(h.Snaplen)
+			if r.Trace != nil && end <= len(b) {
+				r.Trace(b[start:end], int64(h.Sec)*1e9+int64(h.Nsec))
+			}
 			if end <= len(b) && decode(b[start:end], &r.reply) == decoded {
 				r.reply.Nanos = int64(h.Sec)*1e9 + int64(h.Nsec)
 				r.pkts++

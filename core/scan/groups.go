@@ -223,7 +223,7 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, hosts []*hostState, width
 		switch tech.Spec.Transport {
 		case sdk.TransportConnect:
 			addr := func(h int) netip.Addr { return hosts[h].target.Addr }
-			err = connectscan.Stream(ctx, p.Timing, tech.Spec, tech.Ports, width, next, done, watchOptions(p, tech, len(hosts), addr)...)
+			err = connectscan.Stream(ctx, p.Timing, tech.Spec, tech.Ports, width, next, done, append(watchOptions(p, tech, len(hosts), addr), traceOptions(p)...)...)
 		case sdk.TransportRawIP, sdk.TransportEthernet:
 			err = runRaw(ctx, p, tech, hosts, width, done)
 		default:
