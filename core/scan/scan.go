@@ -14,8 +14,8 @@ import (
 	hclog "github.com/hashicorp/go-hclog"
 
 	"github.com/scanfw/scanfw/core/hostping"
-	"github.com/scanfw/scanfw/core/portstate"
 	"github.com/scanfw/scanfw/core/packettrace"
+	"github.com/scanfw/scanfw/core/portstate"
 	"github.com/scanfw/scanfw/core/rawscan"
 	"github.com/scanfw/scanfw/core/targets"
 	"github.com/scanfw/scanfw/core/ultrascan"
