@@ -106,6 +106,7 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.close()
 	hookTrace(inv, s, stdout)
+	verbosityImplies(p, s)
 
 	go func() {
 		select {

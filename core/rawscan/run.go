@@ -40,6 +40,10 @@ type Options struct {
 	// Trace, when set, prints every probe sent and every packet received
 	// (--packet-trace).
 	Trace *packettrace.Tracer
+	// OnPort, when set, hears each port answer as it is recorded (-v's
+	// "Discovered open port"); host indexes Run's addrs. It runs on the
+	// scan's goroutine and must return quickly.
+	OnPort func(host int, p sdk.Port)
 }
 
 // HostResult is one host's raw scan, delivered as soon as the host is
@@ -468,7 +472,11 @@ func (s *scanner) reply(now time.Time, ev event) {
 		t = portstate.NewTable(s.spec.SilenceMeansOpen)
 		s.tables[h] = t
 	}
-	t.Record(s.spec.Proto, ev.port, s.cls.verdict(int(ev.rule)), int(ev.ttl))
+	v := s.cls.verdict(int(ev.rule))
+	t.Record(s.spec.Proto, ev.port, v, int(ev.ttl))
+	if s.opt.OnPort != nil {
+		s.opt.OnPort(h, sdk.Port{Proto: s.spec.Proto, Number: ev.port, State: v.State, Reason: v.Reason, ReasonTTL: int(ev.ttl)})
+	}
 }
 
 func (s *scanner) deliver(buf []int, done func(HostResult)) []int {
