@@ -105,6 +105,8 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	defer s.close()
+	hookTrace(inv, s, stdout)
+	verbosityImplies(p, s)
 
 	go func() {
 		select {

@@ -4,6 +4,7 @@ import (
 	"io"
 
 	"github.com/scanfw/scanfw/core/nmapargs"
+	"github.com/scanfw/scanfw/core/profile"
 	"github.com/scanfw/scanfw/core/progress"
 	"github.com/scanfw/scanfw/core/targets"
 )
@@ -19,9 +20,19 @@ func newTerminal(inv *nmapargs.Invocation, stdout, stderr io.Writer) *progress.T
 			discovered = true
 		}
 	}
-	return progress.New(stdout, stderr, progress.Options{
-		Verbose: p.Verbosity, Discovered: discovered, StatsEvery: inv.StatsEvery,
-	})
+	opt := progress.Options{Verbose: p.Verbosity, Debugging: p.Debugging, Discovered: discovered, StatsEvery: inv.StatsEvery}
+	if p.Debugging >= 1 && discovered {
+		opt.AfterStart = timingReport(p.Timing.Resolve())
+	}
+	return progress.New(stdout, stderr, opt)
+}
+
+// verbosityImplies applies what Nmap's -vv and -d turn on besides more
+// lines: the reason column and "received" reasons, as --reason does.
+func verbosityImplies(p *profile.Profile, s *session) {
+	if p.Verbosity >= 2 || p.Debugging >= 1 {
+		s.plan.Start.Reason = true
+	}
 }
 
 // scope is the size of the scan for percent done: the addresses the target

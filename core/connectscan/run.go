@@ -91,6 +91,7 @@ type scanner struct {
 	byFD     map[int32]inflight
 	fdOf     map[uint64]int32
 	onPort   func(host int, p sdk.Port)
+	trace    func(dst netip.AddrPort, err error)
 	// feed, when set, admits more hosts as others finish and says whether
 	// more may come (see Stream).
 	feed  func() bool
@@ -205,6 +206,7 @@ func (s *scanner) run(ctx context.Context, done func(HostResult)) error {
 				err = unix.ECONNREFUSED
 			}
 			s.drop(fd)
+			s.traceConnect(in, err)
 			s.result(now, in, err)
 		}
 	}
@@ -237,6 +239,7 @@ func (s *scanner) dial(p ultrascan.Probe) error {
 	_ = unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &unix.Linger{Onoff: 1, Linger: 0})
 	in := inflight{id: p.ID, host: p.Host, port: p.Port}
 	err = unix.Connect(fd, sa)
+	s.traceConnect(in, err)
 	if err != nil && !errors.Is(err, unix.EINPROGRESS) {
 		unix.Close(fd)
 		if errors.Is(err, unix.EAGAIN) || errors.Is(err, unix.EADDRNOTAVAIL) {

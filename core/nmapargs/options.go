@@ -145,6 +145,7 @@ var options = []*option{
 		return nil
 	}, help: "--stats-every <time>: print a progress line this often (10s, 1m)"},
 	{long: []string{"resume"}, arg: requiredArg, apply: func(st *state, _, v string) error { st.inv.Resume = v; return nil }, help: "--resume <file>: continue an interrupted scan (its checkpoint, or the output file it sits beside)"},
+	{long: []string{"packet-trace"}, apply: func(st *state, _, _ string) error { st.inv.PacketTrace = true; return nil }, help: "--packet-trace: show every packet sent and received"},
 	{long: []string{"reason"}, apply: func(st *state, _, _ string) error { st.p.Reason = true; return nil }, help: "--reason: show why a port has its state"},
 	{long: []string{"open"}, apply: func(st *state, _, _ string) error { st.p.OpenOnly = true; return nil }, help: "--open: show only open (or possibly open) ports"},
 
@@ -203,7 +204,7 @@ var options = []*option{
 		"proxies", "proxy", "data", "data-string", "spoof-mac", "mtu", "max-os-tries", "port-ratio",
 		"servicedb", "versiondb", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
 	{long: []string{"script-trace", "script-updatedb", "traceroute", "osscan-limit", "osscan-guess", "fuzzy",
-		"packet-trace", "version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
+		"version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
 		"adler32", "send-eth", "noninteractive", "log-errors",
 		"deprecated-xml-osclass", "release-memory", "discovery-ignore-rst", "unique", "allports", "thc", "webxml",
 		"no-stylesheet", "privileged", "resolve-all"}, later: true},

@@ -46,6 +46,9 @@ type Invocation struct {
 	// never). It changes what the terminal shows, not the scan, so it is not
 	// part of the profile.
 	StatsEvery time.Duration
+	// PacketTrace is --packet-trace: print every probe sent and packet
+	// received. Like StatsEvery it is what the terminal shows, not the scan.
+	PacketTrace bool
 
 	// Resume is --resume: the checkpoint (or an output file beside which it
 	// lies) of an interrupted scan to continue.

@@ -34,6 +34,12 @@ type Options struct {
 	Redraw time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// AfterStart is printed to stdout right after the outputs have started
+	// (after Nmap's "Starting" line): -d's timing report.
+	AfterStart string
+	// Debugging is -d's level: 1 and up print each host's final timing
+	// values after its report.
+	Debugging int
 }
 
 // Terminal tracks a scan and draws what it shows. It implements
@@ -345,12 +351,20 @@ func (w watchedSink) Start(ctx context.Context, s sdk.ScanStart) error {
 		w.t.start = s.Start
 	}
 	w.t.mu.Unlock()
-	return w.inner.Start(ctx, s)
+	if err := w.inner.Start(ctx, s); err != nil {
+		return err
+	}
+	w.t.afterStart()
+	return nil
 }
 
 func (w watchedSink) Host(ctx context.Context, h sdk.Host) error {
 	w.t.hostDone(h)
-	return w.inner.Host(ctx, h)
+	if err := w.inner.Host(ctx, h); err != nil {
+		return err
+	}
+	w.t.finalTimes(h)
+	return nil
 }
 
 func (w watchedSink) End(ctx context.Context, e sdk.ScanEnd) error {

@@ -25,6 +25,9 @@ type Receiver struct {
 	pkts   uint64
 	// decodeProto selects DecodeProto (ForProtocolScan).
 	decodeProto bool
+	// Trace, when set, sees every frame the filter passes before it is
+	// decoded (--packet-trace), with the kernel's receive time.
+	Trace func(frame []byte, nanos int64)
 }
 
 const (
@@ -179,6 +182,9 @@ func (r *Receiver) walk(b []byte, fn func(*Reply)) int {
 		if b[int(off)+tpacket3HdrLen+10] != unix.PACKET_OUTGOING {
 			start := int(off) + int(h.Mac)
 			end := start + int(h.Snaplen)
+			if r.Trace != nil && end <= len(b) {
+				r.Trace(b[start:end], int64(h.Sec)*1e9+int64(h.Nsec))
+			}
 			if end <= len(b) && r.decodeFrame(b[start:end]) == decoded {
 				r.reply.Nanos = int64(h.Sec)*1e9 + int64(h.Nsec)
 				r.pkts++

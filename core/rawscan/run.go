@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/scanfw/scanfw/core/cookie"
+	"github.com/scanfw/scanfw/core/packettrace"
 	"github.com/scanfw/scanfw/core/portstate"
 	"github.com/scanfw/scanfw/core/rawio"
 	"github.com/scanfw/scanfw/core/route"
@@ -36,6 +37,13 @@ type Options struct {
 	// Debug, if set, gets one line per raw scan with the engine's
 	// counters and the final windows (for -d and the bench's analysis).
 	Debug func(msg string, args ...any)
+	// Trace, when set, prints every probe sent and every packet received
+	// (--packet-trace).
+	Trace *packettrace.Tracer
+	// OnPort, when set, hears each port answer as it is recorded (-v's
+	// "Discovered open port"); host indexes Run's addrs. It runs on the
+	// scan's goroutine and must return quickly.
+	OnPort func(host int, p sdk.Port)
 }
 
 // HostResult is one host's raw scan, delivered as soon as the host is
@@ -255,6 +263,7 @@ func (s *scanner) routeAll(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			s.traceReceived(p)
 			pi = len(s.paths)
 			s.paths = append(s.paths, p)
 			byKey[k] = pi
@@ -414,9 +423,13 @@ func (s *scanner) send(p ultrascan.Probe) error {
 		bs = []*builder{s.b}
 	}
 	for _, b := range bs {
-		n, err := b.write(pa.send.Slot(), &t.head, f)
+		slot := pa.send.Slot()
+		n, err := b.write(slot, &t.head, f)
 		if err != nil {
 			return fmt.Errorf("raw scan: build probe: %w", err)
+		}
+		if s.opt.Trace != nil {
+			s.opt.Trace.Sent(slot[:n], t.head.link)
 		}
 		if err := pa.send.Commit(n); err != nil {
 			return fmt.Errorf("raw scan: send: %w", err)
@@ -480,7 +493,11 @@ func (s *scanner) reply(now time.Time, ev event) {
 		t = portstate.NewTable(s.spec.SilenceMeansOpen)
 		s.tables[h] = t
 	}
-	t.Record(s.spec.Proto, ev.port, s.cls.verdict(int(ev.rule)), int(ev.ttl))
+	v := s.cls.verdict(int(ev.rule))
+	t.Record(s.spec.Proto, ev.port, v, int(ev.ttl))
+	if s.opt.OnPort != nil {
+		s.opt.OnPort(h, sdk.Port{Proto: s.spec.Proto, Number: ev.port, State: v.State, Reason: v.Reason, ReasonTTL: int(ev.ttl)})
+	}
 }
 
 func (s *scanner) deliver(buf []int, done func(HostResult)) []int {

@@ -75,7 +75,7 @@ func discover(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState, er
 			h.srtt, h.rttvar, h.timeout = r.SRTT, r.RTTVar, r.Timeout
 			break
 		}
-	})
+	}, traceOptions(p)...)
 	for _, h := range probe {
 		if h.status.State == "up" {
 			up = append(up, h)

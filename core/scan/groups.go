@@ -198,7 +198,12 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, hosts []*hostState, width
 	deliver := &delivery{ctx: ctx, phase: p.Services, sink: sink}
 	for ti, tech := range p.Techniques {
 		last := ti == len(p.Techniques)-1
+		ended := phaseStart(p, tech, hosts)
+		finished := 0
 		done := func(r connectscan.HostResult) {
+			if finished++; finished == len(hosts) {
+				ended()
+			}
 			h := hosts[r.Host]
 			h.tables[ti] = r.Table
 			h.srtt, h.rttvar, h.timeout = r.SRTT, r.RTTVar, r.Timeout
@@ -223,7 +228,7 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, hosts []*hostState, width
 		switch tech.Spec.Transport {
 		case sdk.TransportConnect:
 			addr := func(h int) netip.Addr { return hosts[h].target.Addr }
-			err = connectscan.Stream(ctx, p.Timing, tech.Spec, tech.Ports, width, next, done, watchOptions(p, tech, len(hosts), addr)...)
+			err = connectscan.Stream(ctx, p.Timing, tech.Spec, tech.Ports, width, next, done, append(watchOptions(p, tech, len(hosts), addr), traceOptions(p)...)...)
 		case sdk.TransportRawIP, sdk.TransportEthernet:
 			err = runRaw(ctx, p, tech, hosts, width, done)
 		default:
@@ -233,6 +238,7 @@ func scanGroup(ctx context.Context, p Plan, sink Sink, hosts []*hostState, width
 			deliver.wait()
 			return err
 		}
+		ended()
 	}
 	return deliver.wait()
 }

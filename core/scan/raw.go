@@ -16,6 +16,9 @@ import (
 // the group logic stays one. The raw driver takes fixed groups; it does not
 // stream hosts in as others finish yet.
 func runRaw(ctx context.Context, p Plan, tech Technique, hosts []*hostState, width int, done func(connectscan.HostResult)) error {
+	if p.Watch != nil {
+		p.Watch.Technique(tech.Spec.ScanType, len(hosts), len(tech.Ports))
+	}
 	for lo := 0; lo < len(hosts); lo += width {
 		chunk := hosts[lo:min(lo+width, len(hosts))]
 		addrs := make([]netip.Addr, len(chunk))
@@ -25,6 +28,10 @@ func runRaw(ctx context.Context, p Plan, tech Technique, hosts []*hostState, wid
 		opt := p.Raw
 		if opt.Debug == nil && p.Log.IsDebug() {
 			opt.Debug = p.Log.Debug
+		}
+		if p.Watch != nil {
+			base := lo
+			opt.OnPort = func(h int, port sdk.Port) { p.Watch.Port(hosts[base+h].target.Addr, port) }
 		}
 		err := rawscan.Run(ctx, rawTiming(p, tech), tech.Spec, opt, addrs, tech.Ports, func(r rawscan.HostResult) {
 			r.Host += lo

@@ -14,6 +14,7 @@ import (
 	hclog "github.com/hashicorp/go-hclog"
 
 	"github.com/scanfw/scanfw/core/hostping"
+	"github.com/scanfw/scanfw/core/packettrace"
 	"github.com/scanfw/scanfw/core/portstate"
 	"github.com/scanfw/scanfw/core/rawscan"
 	"github.com/scanfw/scanfw/core/targets"
@@ -75,6 +76,9 @@ type Plan struct {
 	Log      hclog.Logger
 	// Watch, if set, hears of techniques and port answers as they happen.
 	Watch Watcher
+	// Trace, if set, prints every connect() and its outcome
+	// (--packet-trace); raw techniques trace through Raw.Trace.
+	Trace *packettrace.Tracer
 }
 
 // Sink receives the scan's events; the output fan-out implements it.

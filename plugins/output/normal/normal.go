@@ -135,6 +135,10 @@ func (w *Writer) host(h sdk.Host) []byte {
 		latency = " (" + nmaptext.Latency(h.SRTT) + "s latency)"
 	}
 	fmt.Fprintf(&b, "Host is up%s%s.\n", w.received(h.Status.Reason, h.Status.ReasonTTL), latency)
+	if (w.scan.Verbose > 1 || w.scan.Debugging > 0) && !h.Start.IsZero() && !h.End.IsZero() {
+		// Nmap's -vv/-d line; whole seconds of the host's scan.
+		fmt.Fprintf(&b, "Scanned at %s for %ds\n", h.Start.Local().Format("2006-01-02 15:04:05 MST"), h.End.Unix()-h.Start.Unix())
+	}
 	if h.TimedOut {
 		fmt.Fprintf(&b, "Skipping host %s due to host timeout\n", nameIP)
 	}

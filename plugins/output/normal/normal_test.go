@@ -154,6 +154,21 @@ func TestConstructed(t *testing.T) {
 				"140/tcp filtered emfis-data admin-prohibited ttl 64\n\n",
 		},
 		{
+			name:  "scanned-at line at -vv",
+			start: sdk.ScanStart{ScanInfo: connect, Verbose: 2, Reason: true},
+			hosts: []sdk.Host{func() sdk.Host {
+				h := up([]sdk.Port{http}, filteredMix[0])
+				h.Start = time.Date(2026, 11, 29, 14, 0, 48, 0, time.Local)
+				h.End = h.Start.Add(2500 * time.Millisecond)
+				return h
+			}()},
+			want: "Nmap scan report for 127.0.0.1\nHost is up, received user-set (0.0000080s latency).\n" +
+				"Scanned at " + time.Date(2026, 11, 29, 14, 0, 48, 0, time.Local).Format("2006-01-02 15:04:05 MST") + " for 2s\n" +
+				"Not shown: 157 closed tcp ports (reset)\n" +
+				"PORT   STATE SERVICE REASON\n" +
+				"80/tcp open  http    syn-ack ttl 64\n\n",
+		},
+		{
 			name:  "down host hidden without verbosity",
 			start: sdk.ScanStart{ScanInfo: connect},
 			hosts: []sdk.Host{{Addr: netip.MustParseAddr("198.18.0.99"), Status: sdk.HostStatus{State: "down", Reason: "no-response"}}},
