@@ -70,15 +70,17 @@ masscan_open() { grep -o 'Ports: [0-9]*/open' "$1" 2>/dev/null | grep -o '[0-9]*
 # masscan sends from a spare address of svc's /24 and answers ARP for it
 # itself; it needs svc's MAC because it does not route. It checks its
 # --wait only when a packet arrives, so on a quiet link it overstays by
-# seconds: a slow ping to svc (5/s, ended with the run) keeps the link
-# from going quiet, and timeout bounds it anyway.
+# seconds, and 1.3.2 sometimes never ends (masscan issues #144, #476): a
+# slow ping to svc (5/s, ended with the run) keeps the link from going
+# quiet, and after 10 s timeout sends SIGINT, on which masscan still
+# writes its results (SIGTERM would lose them).
 masscan_run() { # rate out log -> wall seconds
 	rate=$1 out=$2 log=$3
 	mac=$(ip netns exec scanfw-svc cat /sys/class/net/eth0/address)
 	ping -q -n -i 0.2 -w 30 198.18.1.2 >/dev/null 2>&1 &
 	pinger=$!
 	s=$(date +%s%N)
-	timeout 20 masscan -p0-65535 --rate "$rate" --wait 1 --adapter sfw-svc \
+	timeout -s INT -k 5 10 masscan -p0-65535 --rate "$rate" --wait 1 --adapter sfw-svc \
 		--adapter-ip 198.18.1.250 --router-mac "$mac" 198.18.1.2 -oG "$out" >"$log" 2>&1 </dev/null || true
 	e=$(date +%s%N)
 	kill "$pinger" 2>/dev/null || true
