@@ -13,7 +13,7 @@ import (
 )
 
 // Receiver reads replies addressed to one of our addresses through an
-// AF_PACKET TPACKET_V3 ring: the kernel fills 1 MiB blocks of frames and we
+// AF_PACKET TPACKET_V3 ring: the kernel fills 16 KiB blocks of frames and we
 // walk them in place, one poll per block instead of one syscall per packet.
 type Receiver struct {
 	fd     int
@@ -31,8 +31,15 @@ type Receiver struct {
 }
 
 const (
-	ringBlockSize = 1 << 20
-	ringBlocks    = 16
+	// ringBlockSize is small on purpose: a block is handed to us when it is
+	// full or when its retire timer fires, and that timer counts in jiffies
+	// (4 ms at HZ=250). A windowed scan keeps only a few hundred probes in
+	// flight, so a 1 MiB block (thousands of replies) never filled and every
+	// reply waited for the timer. 16 KiB holds about a hundred replies: the
+	// block retires as soon as a hundred have come, which keeps the round
+	// trip short, and 256 of them still buffer 2 MiB of bursts.
+	ringBlockSize = 16 << 10
+	ringBlocks    = 256
 	ringFrameSize = 1 << 11
 	// snapLen covers Ethernet, an IPv4 header with options, an ICMP header and
 	// the quoted IPv4 header with options and TCP sequence number; IPv6 needs less.

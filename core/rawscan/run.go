@@ -65,7 +65,7 @@ const maxWait = 50 * time.Millisecond
 // costs its resolve timeout, and a group may hold many of them.
 const routeWorkers = 32
 
-// frameSender is rawio.Sender (AF_PACKET) or rawio.IPSender (raw IP on lo).
+// frameSender is rawio.SenderPool (AF_PACKET) or rawio.IPSender (raw IP on lo).
 type frameSender interface {
 	Slot() []byte
 	Commit(n int) error
@@ -282,7 +282,9 @@ func openPath(rt route.Route, maxLen int) (*path, error) {
 		if len(rt.Iface.MAC) == 0 {
 			return nil, fmt.Errorf("raw scan: interface %s has no Ethernet address; this build sends raw frames only on Ethernet and lo", rt.Iface.Name)
 		}
-		p.send, err = rawio.NewSender(rt.Iface.Index, maxLen, 0)
+		// One sender per CPU: on veth the target's kernel work runs inside
+		// our send calls, so a single sending thread caps the scan.
+		p.send, err = rawio.NewSenderPool(rt.Iface.Index, maxLen, 0, 0)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("raw scan on %s: %w", rt.Iface.Name, err)
