@@ -166,10 +166,6 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	if err := refuseUnbuilt(p); err != nil {
 		return nil, err
 	}
-	db, err := loadServices(p, log)
-	if err != nil {
-		return nil, err
-	}
 	self, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("cannot find its own executable: %w", err)
@@ -181,6 +177,12 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	if len(scans) == 0 && portScan {
 		scans = []profile.PluginUse{{ID: defaultScan(p, stderr)}}
 	}
+	warmPlugins(ctx, host, resolver, scans, p)
+	db, err := loadServices(p, log)
+	if err != nil {
+		return nil, err
+	}
+	warmPingPlugins(ctx, host, resolver, p, db)
 	var techs []scan.Technique
 	var protos []ports.Proto
 	for _, use := range scans {
@@ -221,11 +223,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	}
 
 	s := &session{fanout: &scan.Fanout{}, targetExprs: exprs}
-	outs := p.Outputs
-	if !writesStdout(outs) {
-		outs = append([]profile.OutputUse{{PluginUse: profile.PluginUse{ID: "output.normal"}, Path: "-"}}, outs...)
-	}
-	for _, o := range outs {
+	for _, o := range outputUses(p) {
 		pl, err := startPlugin(ctx, host, resolver, o.PluginUse, sdk.KindOutput)
 		if err != nil {
 			s.close()
@@ -340,6 +338,16 @@ func defaultScan(p *profile.Profile, stderr io.Writer) string {
 		fmt.Fprintln(stderr, "scanfw: no scan type given; not privileged, so a connect scan (-sT), which needs no raw sockets")
 	}
 	return "probe.tcp_connect"
+}
+
+// outputUses are the profile's outputs, plus normal output on stdout when
+// none writes there (Nmap always prints its report).
+func outputUses(p *profile.Profile) []profile.OutputUse {
+	outs := p.Outputs
+	if !writesStdout(outs) {
+		outs = append([]profile.OutputUse{{PluginUse: profile.PluginUse{ID: "output.normal"}, Path: "-"}}, outs...)
+	}
+	return outs
 }
 
 func writesStdout(outs []profile.OutputUse) bool {
@@ -510,6 +518,17 @@ func (r *pluginResolver) source(id string) (pluginhost.Source, error) {
 		}
 	}
 	return pluginhost.Source{}, usagef("plugin %s is not available: it is not built in, not named in a plugin block, and not in the plugin directories (%s)", id, strings.Join(dirs, ", "))
+}
+
+// isBuiltin says whether id resolves to a built-in plugin: one no plugin
+// block of the profile overrides.
+func (r *pluginResolver) isBuiltin(id string) bool {
+	for _, ps := range r.profile.Plugins {
+		if ps.ID == id {
+			return false
+		}
+	}
+	return builtin(id) != nil
 }
 
 // startPlugin starts the plugin for use, checks its kind and settings and

@@ -67,6 +67,7 @@ type Host struct {
 
 	mu      sync.Mutex
 	running []*Plugin
+	warm    []*warmStart // started by Warm, not yet taken by Start
 	closing bool
 	died    chan error
 }
@@ -81,8 +82,20 @@ func New(log hclog.Logger) *Host {
 func (h *Host) Died() <-chan error { return h.died }
 
 // Start verifies and starts the plugin, performs the handshake and asks it
-// who it is.
+// who it is. A plugin Warm already started for src is handed out instead.
 func (h *Host) Start(ctx context.Context, src Source) (*Plugin, error) {
+	if w := h.takeWarm(src); w != nil {
+		select {
+		case <-w.done:
+			return w.p, w.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return h.start(ctx, src)
+}
+
+func (h *Host) start(ctx context.Context, src Source) (*Plugin, error) {
 	name := src.ID
 	if name == "" {
 		name = src.Path
@@ -174,6 +187,15 @@ func (h *Host) watch(p *Plugin) {
 func (h *Host) Close() {
 	h.mu.Lock()
 	h.closing = true
+	warm := h.warm
+	h.warm = nil
+	h.mu.Unlock()
+	// A warm start still under way would otherwise add its process after
+	// the list below was taken, and leave it running.
+	for _, w := range warm {
+		<-w.done
+	}
+	h.mu.Lock()
 	running := h.running
 	h.running = nil
 	h.mu.Unlock()
