@@ -14,6 +14,9 @@ import (
 // refuses them rather than ignoring them.
 func rawOptions(p *profile.Profile, techs []scan.Technique) (rawscan.Options, error) {
 	var o rawscan.Options
+	// --open implies --defeat-rst-ratelimit, as in Nmap 7.80+: closed
+	// ports are not shown, so waiting out a RST rate limit buys nothing.
+	o.DefeatRSTRateLimit = p.Timing.DefeatRSTRateLimit || p.OpenOnly
 	asked := p.Interface != "" || p.SourceAddr != "" || p.SourcePort != nil || p.TTL != nil || p.DataLength != 0
 	if !asked {
 		return o, nil

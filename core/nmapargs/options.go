@@ -177,6 +177,7 @@ var options = []*option{
 		st.probe.scanflags, st.probe.scanflagsSet = v, true
 		return nil
 	}, help: "--scanflags <flags>: custom TCP flags (URGACKPSHRSTSYNFIN or a number), read as the chosen TCP scan (SYN without one)"},
+	{long: []string{"defeat-rst-ratelimit"}, apply: func(st *state, _, _ string) error { st.p.Timing.DefeatRSTRateLimit = true; return nil }, help: "--defeat-rst-ratelimit: TCP scans: do not wait out RST rate limits; closed ports may show as filtered"},
 	{long: []string{"defeat-icmp-ratelimit"}, apply: func(st *state, _, _ string) error { st.probe.defeatICMP = true; return nil }, help: "--defeat-icmp-ratelimit: UDP scan: do not wait out ICMP rate limits; silent ports are closed|filtered"},
 	{long: []string{"datadir"}, arg: requiredArg, apply: func(st *state, _, v string) error { st.p.DataDir = v; return nil }, help: "--datadir <dir>: where to find data files"},
 	{long: []string{"no-nmap-data"}, apply: func(st *state, _, _ string) error { st.p.NoNmapData = true; return nil }, help: "--no-nmap-data: do not read Nmap's installed data files"},
@@ -204,7 +205,7 @@ var options = []*option{
 		"proxies", "proxy", "data", "data-string", "spoof-mac", "mtu", "max-os-tries", "port-ratio",
 		"servicedb", "versiondb", "stylesheet", "nsock-engine", "route-dst"}, arg: requiredArg, later: true},
 	{long: []string{"script-trace", "script-updatedb", "traceroute", "osscan-limit", "osscan-guess", "fuzzy",
-		"version-trace", "iflist", "badsum", "defeat-rst-ratelimit",
+		"version-trace", "iflist", "badsum",
 		"adler32", "send-eth", "noninteractive", "log-errors",
 		"deprecated-xml-osclass", "release-memory", "discovery-ignore-rst", "unique", "allports", "thc", "webxml",
 		"no-stylesheet", "privileged", "resolve-all"}, later: true},

@@ -89,6 +89,7 @@ func TestParseProfiles(t *testing.T) {
 		{"verbosity counts", []string{"-v", "-vv"}, profile.Profile{Verbosity: 3}},
 		{"verbosity level", []string{"-v", "-v3"}, profile.Profile{Verbosity: 3}},
 		{"debugging", []string{"-d", "-d2", "-dd"}, profile.Profile{Debugging: 4}},
+		{"defeat-rst-ratelimit", []string{"--defeat-rst-ratelimit"}, profile.Profile{Timing: profile.Timing{DefeatRSTRateLimit: true}}},
 		{"reason and open", []string{"--reason", "--open"}, profile.Profile{Reason: true, OpenOnly: true}},
 		{"single-dash long option", []string{"-open"}, profile.Profile{OpenOnly: true}},
 		{"unique prefix", []string{"--max-retr", "3"}, profile.Profile{Timing: profile.Timing{MaxRetries: ptr(3)}}},

@@ -82,7 +82,8 @@ var rootSchema = &hcl.BodySchema{
 var timingSchema = &hcl.BodySchema{Attributes: attrs("template",
 	"min_rtt_timeout", "max_rtt_timeout", "initial_rtt_timeout", "max_retries",
 	"scan_delay", "max_scan_delay", "host_timeout", "min_rate", "max_rate",
-	"min_parallelism", "max_parallelism", "min_hostgroup", "max_hostgroup")}
+	"min_parallelism", "max_parallelism", "min_hostgroup", "max_hostgroup",
+	"defeat_rst_ratelimit")}
 
 var discoverySchema = &hcl.BodySchema{Attributes: attrs("skip", "ping_only", "list_only",
 	"tcp_syn", "tcp_ack", "udp", "sctp_init", "ip_proto",
@@ -222,6 +223,7 @@ func (d *decoder) timing(b hcl.Body) {
 	d.optInt(a, "max_parallelism", "timing.", &t.MaxParallelism, 1, 1<<20)
 	d.optInt(a, "min_hostgroup", "timing.", &t.MinHostgroup, 1, 1<<24)
 	d.optInt(a, "max_hostgroup", "timing.", &t.MaxHostgroup, 1, 1<<24)
+	d.boolean(a, "defeat_rst_ratelimit", "timing.", &t.DefeatRSTRateLimit)
 }
 
 func templateValue(v cty.Value) (int, error) {

@@ -57,6 +57,7 @@ func (p *Profile) HCL() []byte {
 		setOptInt(b, "max_parallelism", t.MaxParallelism)
 		setOptInt(b, "min_hostgroup", t.MinHostgroup)
 		setOptInt(b, "max_hostgroup", t.MaxHostgroup)
+		setBool(b, "defeat_rst_ratelimit", t.DefeatRSTRateLimit)
 	})
 	x := p.Discovery
 	block(root, "discovery", nil, func(b *hclwrite.Body) {

@@ -21,7 +21,7 @@ func TestHCLRoundTrip(t *testing.T) {
 		{"timing", &Profile{Timing: Timing{Template: ptr(0), MinRTTTimeout: ptr(ms(50)), MaxRTTTimeout: ptr(ms(1500)),
 			InitialRTTTimeout: ptr(ms(700)), MaxRetries: ptr(0), ScanDelay: ptr(time.Duration(0)), MaxScanDelay: ptr(ms(20)),
 			HostTimeout: ptr(90 * time.Minute), MinRate: ptr(0.5), MaxRate: ptr(1e6), MinParallelism: ptr(1),
-			MaxParallelism: ptr(512), MinHostgroup: ptr(4), MaxHostgroup: ptr(4096)}}},
+			MaxParallelism: ptr(512), MinHostgroup: ptr(4), MaxHostgroup: ptr(4096), DefeatRSTRateLimit: true}}},
 		{"discovery and dns", &Profile{
 			Discovery: Discovery{TCPSyn: "22,80", TCPAck: "80", UDP: "40125", SCTPInit: "80", IPProto: "1,2,4",
 				ICMPEcho: true, ICMPTimestamp: true, ICMPMask: true, DisableARP: true},

@@ -148,6 +148,12 @@ type Timing struct {
 	MaxParallelism    *int
 	MinHostgroup      *int
 	MaxHostgroup      *int
+	// DefeatRSTRateLimit is --defeat-rst-ratelimit (implied by --open, as
+	// in Nmap): a RST that answers a retransmission is treated as a
+	// rate-limited answer, so a target's RST rate limit neither cuts the
+	// window nor raises the retry cap; closed ports may then show as
+	// filtered.
+	DefeatRSTRateLimit bool
 }
 
 // Find returns the scan with the given ID, or nil.

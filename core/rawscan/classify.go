@@ -11,6 +11,9 @@ import (
 // decides on its own that a SYN/ACK is open.
 type classifier struct {
 	rules []sdk.ReplyRule
+	// defeatRST: a closed-port RST is worth what an ICMP error is
+	// (--defeat-rst-ratelimit).
+	defeatRST bool
 }
 
 // classify returns the index of the first rule that matches r, or -1. A
@@ -54,6 +57,9 @@ func (c *classifier) response(i int) ultrascan.Response {
 		// RST is to a TCP one (Nmap scores them alike).
 		if r.Verdict.State == sdk.StateOpen {
 			return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 3}
+		}
+		if c.defeatRST && r.Match.Kind == sdk.MatchTCP && r.Verdict.State == sdk.StateClosed {
+			return ultrascan.Response{Kind: ultrascan.RateLimited}
 		}
 		return ultrascan.Response{Kind: ultrascan.Positive, PingScore: 6}
 	}

@@ -34,6 +34,11 @@ type Options struct {
 	FixTTL bool
 	// DataLength is --data-length: random bytes appended to every probe.
 	DataLength int
+	// DefeatRSTRateLimit is --defeat-rst-ratelimit: a RST meaning closed
+	// counts as a rate-limited answer (ultrascan.RateLimited), so a target
+	// that rate-limits its RSTs neither cuts the window nor raises the
+	// retry cap.
+	DefeatRSTRateLimit bool
 	// Debug, if set, gets one line per raw scan with the engine's
 	// counters and the final windows (for -d and the bench's analysis).
 	Debug func(msg string, args ...any)
@@ -174,7 +179,7 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 		}
 		m = cookie.New(key, base)
 	}
-	cls := &classifier{rules: spec.Rules}
+	cls := &classifier{rules: spec.Rules, defeatRST: opt.DefeatRSTRateLimit}
 	s := &scanner{
 		spec: spec, opt: opt, b: b, byPort: byPort, cls: cls, addrs: addrs,
 		targets: make([]target, len(addrs)),
