@@ -19,7 +19,8 @@ import (
 // Replies are matched without state, as for the port scans. The cookie
 // travels where the reply echoes it: the acknowledgement of the TCP probe
 // (the reset's sequence number), the identifier and sequence number of the
-// ICMP echo (the echo reply's), the UDP probe's source port, and for ICMP
+// ICMP echo (the echo reply's), the initiate tag of the SCTP INIT (the
+// verification tag of the answer), the UDP probe's source port, and for ICMP
 // errors quoting a bare header the IPv4 identification or IPv6 flow label,
 // which carry the try and keyed bits of the same cookie (ipCookie).
 
@@ -91,7 +92,7 @@ func newIPBuilder(t sdk.PacketTemplate, proto uint8, payload []byte) (*builder, 
 		case sdk.SlotCookie:
 			want, field = 4, &b.cookie
 		case sdk.SlotChecksum:
-			want, field = 2, &b.csum
+			want, field = checksumWidth(proto), &b.csum
 		default:
 			return nil, fmt.Errorf("template %q: slot kind %d is not known to this build", t.Name, s.Kind)
 		}
@@ -170,6 +171,12 @@ func (mt *matcher) matchIP(r *rawio.Reply, src netip.Addr, emit func(event)) {
 		}
 	case 17:
 		if try, ok = mt.portTry(r.DstPort); !ok {
+			return
+		}
+	case protoSCTP:
+		// An INIT-ACK or ABORT carries our INIT's initiate tag, the cookie,
+		// as its verification tag.
+		if try, ok = mt.m.CheckSeq(src, r.Src, r.DstPort, protoSCTP, r.Seq); !ok {
 			return
 		}
 	case 1, 58:
