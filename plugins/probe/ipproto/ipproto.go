@@ -114,25 +114,49 @@ func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 		m.ICMPv6, m.ICMPType, m.ICMPCode, m.FromTarget = v6, typ, code, from
 		return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{State: st, Reason: reason}}
 	}
-	ip := sdk.Any(sdk.MatchIP)
-	ip.FromTarget = 1
 	// nmap-internals §3.1, IP-proto column; the first matching rule wins.
-	rules := []sdk.ReplyRule{
-		{Match: ip, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: "proto-response"}},
+	errs := []sdk.ReplyRule{
 		icmp(false, 3, 2, 1, sdk.StateClosed, "proto-unreach"),
 		icmp(false, 3, 3, 1, sdk.StateOpen, "port-unreach"),
-		icmp(true, 4, 1, 1, sdk.StateClosed, "proto-unreach"),
+		icmp(true, 4, 1, 1, sdk.StateClosed, "param-problem"),
 		icmp(true, 1, 4, 1, sdk.StateOpen, "port-unreach"),
 		icmp(true, 4, 0, -1, sdk.StateOpen, "param-problem"),
-		icmp(true, 4, 1, -1, sdk.StateFiltered, "proto-unreach"),
+		icmp(true, 4, 1, -1, sdk.StateFiltered, "param-problem"),
 	}
-	rules = append(rules, sdk.ICMPErrorRules()...)
+	errs = append(errs, sdk.ICMPErrorRules()...)
+	rules := append(answerRules(errs), errs...)
 	return sdk.ProbeSpec{
 		ScanType: "ipproto", Proto: sdk.ProtoIP, Transport: sdk.TransportRawIP, NeedsRoot: true,
 		Templates: templates(), Rules: rules,
 		Silence:          sdk.Verdict{State: sdk.StateOpenFiltered, Reason: "no-response"},
 		SilenceMeansOpen: true,
 	}, nil
+}
+
+// answerRules are the rules for answers in the probed protocol, with
+// Nmap's reasons. Nmap treats ICMPv4 apart: any ICMP message from the
+// target opens protocol 1, with reason "echo-reply" for an echo reply and
+// the error's own reason for an ICMP error. Every other protocol, ICMPv6
+// included (its errors from the target open 58 too), is "proto-response".
+func answerRules(errs []sdk.ReplyRule) []sdk.ReplyRule {
+	answer := func(m sdk.ReplyMatch, reason string) sdk.ReplyRule {
+		m.Kind, m.FromTarget = sdk.MatchIP, 1
+		return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: reason}}
+	}
+	echo := sdk.Any(sdk.MatchIP)
+	echo.ICMPType, echo.ICMPCode = 0, 0
+	out := []sdk.ReplyRule{answer(echo, "echo-reply")}
+	seen := map[sdk.ReplyMatch]bool{}
+	for _, e := range errs {
+		m := e.Match
+		m.FromTarget = -1
+		if m.ICMPv6 || e.Match.FromTarget == 0 || seen[m] {
+			continue
+		}
+		seen[m] = true
+		out = append(out, answer(e.Match, e.Verdict.Reason))
+	}
+	return append(out, answer(sdk.Any(sdk.MatchIP), "proto-response"))
 }
 
 var _ sdk.ProbeType = plugin{}
