@@ -201,3 +201,28 @@ func TestFormat(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestPortReasons reads reasons from a real Nmap file: listed ports their
+// own, folded ones their extrareasons group's.
+func TestPortReasons(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("testdata/nmap-fw-st.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := run.PortReasons(&run.Hosts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[Key]string{{"tcp", 1}: "conn-refused", {"tcp", 1000}: "conn-refused",
+		{"tcp", 80}: "syn-ack", {"tcp", 2000}: "no-response", {"tcp", 3000}: "host-unreach"} {
+		if got[k] != want {
+			t.Errorf("%v: reason %q, want %q", k, got[k], want)
+		}
+	}
+}
