@@ -226,3 +226,35 @@ func TestPortReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestDiffReasons: a different reason is a difference, except protocol 1
+// of an IP protocol scan between the reasons Nmap races to.
+func TestDiffReasons(t *testing.T) {
+	t.Parallel()
+	doc := func(r1, r6 string) *Run {
+		x := `<nmaprun><host><address addr="127.0.0.1" addrtype="ipv4"/><ports>` +
+			`<port protocol="ip" portid="1"><state state="open" reason="` + r1 + `"/></port>` +
+			`<port protocol="ip" portid="6"><state state="open" reason="` + r6 + `"/></port>` +
+			`</ports></host></nmaprun>`
+		r, err := Parse(strings.NewReader(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name           string
+		a1, a6, b1, b6 string
+		want           int
+	}{
+		{"equal", "echo-reply", "proto-response", "echo-reply", "proto-response", 0},
+		{"protocol 1 race", "echo-reply", "proto-response", "unknown-response", "proto-response", 0},
+		{"protocol 1 outside the race", "admin-prohibited", "proto-response", "echo-reply", "proto-response", 1},
+		{"protocol 6", "echo-reply", "proto-response", "echo-reply", "no-response", 1},
+	} {
+		d, err := DiffReasons(doc(tc.a1, tc.a6), doc(tc.b1, tc.b6))
+		if err != nil || len(d) != tc.want {
+			t.Errorf("%s: %v %v, want %d differences", tc.name, d, err, tc.want)
+		}
+	}
+}
