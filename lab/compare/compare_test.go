@@ -258,3 +258,32 @@ func TestDiffReasons(t *testing.T) {
 		}
 	}
 }
+
+// TestProtocolScanFolded: Nmap folds -sO protocols under proto="n/a"; they
+// key as "ip", as listed ones do.
+func TestProtocolScanFolded(t *testing.T) {
+	t.Parallel()
+	x := `<nmaprun><scaninfo type="ipproto" protocol="ip" numservices="4" services="1-4"/><host><address addr="127.0.0.1" addrtype="ipv4"/><ports>` +
+		`<extraports state="closed" count="3"><extrareasons reason="proto-unreach" count="3" proto="n/a" ports="2-4"/></extraports>` +
+		`<port protocol="ip" portid="1"><state state="open" reason="echo-reply"/></port></ports></host></nmaprun>`
+	r, err := Parse(strings.NewReader(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.PortStates(&r.Hosts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := r.PortReasons(&r.Hosts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[int]string{1: "open", 2: "closed", 4: "closed"} {
+		if st[Key{"ip", p}] != want {
+			t.Errorf("protocol %d: %q, want %q (states %v)", p, st[Key{"ip", p}], want, st)
+		}
+	}
+	if rs[Key{"ip", 3}] != "proto-unreach" || rs[Key{"ip", 1}] != "echo-reply" {
+		t.Errorf("reasons %v", rs)
+	}
+}

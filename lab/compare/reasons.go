@@ -24,11 +24,20 @@ func (r *Run) PortReasons(h *Host) (map[Key]string, error) {
 				return nil, fmt.Errorf("extrareasons of %s: %w", h.Addr(), err)
 			}
 			for _, p := range ports {
-				out[Key{er.Proto, p}] = er.Reason
+				out[Key{extraProto(er.Proto), p}] = er.Reason
 			}
 		}
 	}
 	return out, nil
+}
+
+// extraProto reads the proto of <extrareasons>: Nmap writes "n/a" there
+// for the protocols of an IP protocol scan, which <port> calls "ip".
+func extraProto(p string) string {
+	if p == "n/a" {
+		return "ip"
+	}
+	return p
 }
 
 // icmpOpenReasons are the reasons Nmap may give protocol 1 of an IP
