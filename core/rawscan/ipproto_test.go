@@ -151,3 +151,43 @@ func TestIPScanSCTP(t *testing.T) {
 		}
 	}
 }
+
+// TestIPScanICMPErrorOpensICMP: a protocol unreachable from the target
+// closes the quoted protocol and opens protocol 1 by the MatchIP rule that
+// names the error's type and code (its reason), not the echo-reply or the
+// generic one; an echo reply meets the echo rule.
+func TestIPScanICMPErrorOpensICMP(t *testing.T) {
+	t.Parallel()
+	m := cookie.New(cookie.KeyFrom([16]byte{7}), 40000)
+	src, dst := netip.MustParseAddr("198.18.2.1"), netip.MustParseAddr("198.18.2.2")
+	ipRule := func(typ, code int) sdk.ReplyRule {
+		r := sdk.Any(sdk.MatchIP)
+		r.FromTarget, r.ICMPType, r.ICMPCode = 1, typ, code
+		return sdk.ReplyRule{Match: r, Verdict: sdk.Verdict{State: sdk.StateOpen}}
+	}
+	closed := sdk.Any(sdk.MatchICMP)
+	closed.ICMPType, closed.ICMPCode, closed.FromTarget = 3, 2, 1
+	rules := []sdk.ReplyRule{ipRule(0, 0), ipRule(3, 2), ipRule(-1, -1), {Match: closed, Verdict: sdk.Verdict{State: sdk.StateClosed}}}
+	mt := &matcher{m: m, hosts: map[netip.Addr]int32{dst: 0}, cls: &classifier{rules: rules}}
+	ipid, _ := ipCookie(m.Seq(src, dst, m.SrcPort(1), 47, 1))
+	unreach := rawio.Reply{Src: dst, Dst: src, Proto: 1, ICMPType: 3, ICMPCode: 2,
+		Quoted: rawio.Quoted{Src: src, Dst: dst, Proto: 47, IPID: ipid}}
+	var evs []event
+	mt.matchIP(&unreach, src, func(e event) { evs = append(evs, e) })
+	if len(evs) != 2 || evs[0].port != 47 || evs[0].rule != 3 || evs[1].port != 1 || evs[1].rule != 1 {
+		t.Errorf("protocol unreachable: events %+v, want 47 by rule 3 and 1 by rule 1", evs)
+	}
+	c := m.Seq(src, dst, m.SrcPort(2), 1, 2)
+	echo := rawio.Reply{Src: dst, Dst: src, Proto: 1, ICMPType: 0, Seq: c}
+	evs = nil
+	mt.matchIP(&echo, src, func(e event) { evs = append(evs, e) })
+	if len(evs) != 1 || evs[0].port != 1 || evs[0].rule != 0 {
+		t.Errorf("echo reply: events %+v, want 1 by rule 0", evs)
+	}
+	tcp := rawio.Reply{Src: dst, Dst: src, Proto: 6, DstPort: m.SrcPort(0), Seq: m.Seq(src, dst, m.SrcPort(0), 6, 0)}
+	evs = nil
+	mt.matchIP(&tcp, src, func(e event) { evs = append(evs, e) })
+	if len(evs) != 1 || evs[0].port != 6 || evs[0].rule != 2 {
+		t.Errorf("TCP reset: events %+v, want 6 by rule 2", evs)
+	}
+}
