@@ -63,7 +63,9 @@ const (
 	MatchIP
 )
 
-// ReplyMatch selects replies. Numeric fields use -1 for "any".
+// ReplyMatch selects replies. Numeric fields use -1 for "any". A MatchIP
+// rule (any packet of the probed protocol, IP protocol scan) may name an
+// ICMP type and code to select ICMP messages among such answers.
 type ReplyMatch struct {
 	Kind           MatchKind
 	ConnectOutcome string

@@ -19,7 +19,8 @@ import (
 // Replies are matched without state, as for the port scans. The cookie
 // travels where the reply echoes it: the acknowledgement of the TCP probe
 // (the reset's sequence number), the identifier and sequence number of the
-// ICMP echo (the echo reply's), the UDP probe's source port, and for ICMP
+// ICMP echo (the echo reply's), the initiate tag of the SCTP INIT (the
+// verification tag of the answer), the UDP probe's source port, and for ICMP
 // errors quoting a bare header the IPv4 identification or IPv6 flow label,
 // which carry the try and keyed bits of the same cookie (ipCookie).
 
@@ -91,7 +92,7 @@ func newIPBuilder(t sdk.PacketTemplate, proto uint8, payload []byte) (*builder, 
 		case sdk.SlotCookie:
 			want, field = 4, &b.cookie
 		case sdk.SlotChecksum:
-			want, field = 2, &b.csum
+			want, field = checksumWidth(proto), &b.csum
 		default:
 			return nil, fmt.Errorf("template %q: slot kind %d is not known to this build", t.Name, s.Kind)
 		}
@@ -156,9 +157,15 @@ func (mt *matcher) matchIP(r *rawio.Reply, src netip.Addr, emit func(event)) {
 		return
 	}
 	h, known := mt.hosts[r.Src]
-	if !known || r.Src == r.Dst {
-		return // not a target, or our own probe looped back on lo
+	if !known {
+		return
 	}
+	// On lo our own probes arrive too. Those the protocols below answer
+	// carry no cookie where the answer carries it (our ACK's sequence
+	// number and our INIT's verification tag are zero, our echo request is
+	// no reply) or come from our cookie port (UDP); any other protocol's
+	// packet from ourselves to ourselves is our own probe.
+	own := r.Src == r.Dst
 	try := uint8(anyTry)
 	var ok bool
 	switch r.Proto {
@@ -169,7 +176,16 @@ func (mt *matcher) matchIP(r *rawio.Reply, src netip.Addr, emit func(event)) {
 			return
 		}
 	case 17:
+		if _, fromUs := mt.portTry(r.SrcPort); own && fromUs {
+			return
+		}
 		if try, ok = mt.portTry(r.DstPort); !ok {
+			return
+		}
+	case protoSCTP:
+		// An INIT-ACK or ABORT carries our INIT's initiate tag, the cookie,
+		// as its verification tag.
+		if try, ok = mt.m.CheckSeq(src, r.Src, r.DstPort, protoSCTP, r.Seq); !ok {
 			return
 		}
 	case 1, 58:
@@ -185,6 +201,9 @@ func (mt *matcher) matchIP(r *rawio.Reply, src netip.Addr, emit func(event)) {
 	default:
 		// Any other protocol carries nothing of ours to check; Nmap, too,
 		// takes any packet of the probed protocol from the target.
+		if own {
+			return
+		}
 	}
 	if rule := mt.cls.classifyIP(r, true, true); rule >= 0 {
 		emit(event{host: h, port: uint16(r.Proto), try: try, ttl: r.TTL, rule: int16(rule)})
@@ -210,14 +229,16 @@ func (mt *matcher) checkIPCookie(src, dst netip.Addr, q *rawio.Quoted, v6 bool) 
 
 // classifyIP applies the rules to a reply of an IP protocol scan. A reply
 // in the probed protocol (protoReply) matches only MatchIP rules; an ICMP
-// error matches the others.
+// error matches the others. A MatchIP rule naming an ICMP type or code
+// matches only such ICMP messages, so a plugin can give an echo reply, or
+// an ICMP error proving the target speaks ICMP, its own reason.
 func (c *classifier) classifyIP(r *rawio.Reply, fromTarget, protoReply bool) int {
 	for i := range c.rules {
 		m := &c.rules[i].Match
 		var hit bool
 		switch {
 		case m.Kind == sdk.MatchIP:
-			hit = protoReply && (m.FromTarget < 0 || (m.FromTarget == 1) == fromTarget)
+			hit = protoReply && (m.FromTarget < 0 || (m.FromTarget == 1) == fromTarget) && icmpFits(m, r)
 		case protoReply:
 			hit = false
 		default:
@@ -231,4 +252,17 @@ func (c *classifier) classifyIP(r *rawio.Reply, fromTarget, protoReply bool) int
 		}
 	}
 	return -1
+}
+
+// icmpFits says whether a MatchIP rule's ICMP fields, if any, fit r.
+func icmpFits(m *sdk.ReplyMatch, r *rawio.Reply) bool {
+	if m.ICMPType < 0 && m.ICMPCode < 0 {
+		return true
+	}
+	want := uint8(1)
+	if m.ICMPv6 {
+		want = 58
+	}
+	return r.Proto == want && (m.ICMPType < 0 || int(r.ICMPType) == m.ICMPType) &&
+		(m.ICMPCode < 0 || int(r.ICMPCode) == m.ICMPCode)
 }

@@ -1,6 +1,8 @@
 package rawscan
 
 import (
+	"encoding/binary"
+	"hash/crc32"
 	"net/netip"
 	"testing"
 
@@ -92,5 +94,100 @@ func TestIPTemplates(t *testing.T) {
 		if p == 1 && fold(sum(buf[20:28], 0)) != 0xffff {
 			t.Errorf("ICMP checksum does not verify: % x", buf[20:28])
 		}
+	}
+}
+
+// TestIPScanSCTP builds the SCTP INIT of an IP protocol scan (CRC32c in a
+// four-byte slot) and checks that an answer echoing its initiate tag marks
+// protocol 132 open, and that an answer with another tag, or our own probe
+// seen on lo, does not.
+func TestIPScanSCTP(t *testing.T) {
+	t.Parallel()
+	init := sdk.PacketTemplate{Name: "sctp", IPProtocol: 132, Layer4: make([]byte, 32), Ports: []sdk.PortRange{{Lo: 132, Hi: 132}},
+		Slots: []sdk.Slot{{Kind: sdk.SlotSrcPort, Offset: 0, Width: 2}, {Kind: sdk.SlotCookie, Offset: 16, Width: 4},
+			{Kind: sdk.SlotChecksum, Offset: 8, Width: 4}}}
+	init.Layer4[12] = 1
+	_, byPort, err := newIPBuilders([]sdk.PacketTemplate{init, {Name: "bare"}}, nil, []uint16{132})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cookie.New(cookie.KeyFrom([16]byte{4, 5, 6}), 40000)
+	src, dst := netip.MustParseAddr("198.18.2.1"), netip.MustParseAddr("198.18.2.2")
+	h := newHead(false, nil, nil, src, dst)
+	sport := m.SrcPort(2)
+	c := m.Seq(src, dst, sport, 132, 2)
+	buf := make([]byte, 64)
+	n, err := byPort[132][0].write(buf, &h, probeFields{srcPort: sport, cookie: c, ttl: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l4 := append([]byte(nil), buf[20:n]...)
+	got := binary.LittleEndian.Uint32(l4[8:])
+	binary.LittleEndian.PutUint32(l4[8:], 0)
+	if want := crc32.Checksum(l4, castagnoli); got != want || buf[9] != 132 || n != 52 {
+		t.Fatalf("probe: proto %d, %d bytes, crc %08x want %08x", buf[9], n, got, want)
+	}
+	if tag := binary.BigEndian.Uint32(l4[16:]); tag != c {
+		t.Fatalf("initiate tag %08x, want the cookie %08x", tag, c)
+	}
+	ip := sdk.Any(sdk.MatchIP)
+	ip.FromTarget = 1
+	mt := &matcher{m: m, hosts: map[netip.Addr]int32{dst: 0},
+		cls: &classifier{rules: []sdk.ReplyRule{{Match: ip, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: "proto-response"}}}}}
+	for _, tc := range []struct {
+		name string
+		r    rawio.Reply
+		want bool
+	}{
+		{"abort echoing the tag", rawio.Reply{Src: dst, Dst: src, Proto: 132, SrcPort: 80, DstPort: sport, Seq: c, Chunk: 6}, true},
+		{"init-ack echoing the tag", rawio.Reply{Src: dst, Dst: src, Proto: 132, SrcPort: 80, DstPort: sport, Seq: c, Chunk: 2}, true},
+		{"another tag", rawio.Reply{Src: dst, Dst: src, Proto: 132, SrcPort: 80, DstPort: sport, Seq: c ^ 1, Chunk: 6}, false},
+		{"own probe on lo", rawio.Reply{Src: src, Dst: src, Proto: 132, SrcPort: sport, DstPort: 80, Chunk: 1}, false},
+	} {
+		var evs []event
+		mt.matchIP(&tc.r, src, func(e event) { evs = append(evs, e) })
+		if ok := len(evs) == 1 && evs[0].port == 132 && evs[0].try == 2; ok != tc.want {
+			t.Errorf("%s: events %+v, want open=%v", tc.name, evs, tc.want)
+		}
+	}
+}
+
+// TestIPScanICMPErrorOpensICMP: a protocol unreachable from the target
+// closes the quoted protocol and opens protocol 1 by the MatchIP rule that
+// names the error's type and code (its reason), not the echo-reply or the
+// generic one; an echo reply meets the echo rule.
+func TestIPScanICMPErrorOpensICMP(t *testing.T) {
+	t.Parallel()
+	m := cookie.New(cookie.KeyFrom([16]byte{7}), 40000)
+	src, dst := netip.MustParseAddr("198.18.2.1"), netip.MustParseAddr("198.18.2.2")
+	ipRule := func(typ, code int) sdk.ReplyRule {
+		r := sdk.Any(sdk.MatchIP)
+		r.FromTarget, r.ICMPType, r.ICMPCode = 1, typ, code
+		return sdk.ReplyRule{Match: r, Verdict: sdk.Verdict{State: sdk.StateOpen}}
+	}
+	closed := sdk.Any(sdk.MatchICMP)
+	closed.ICMPType, closed.ICMPCode, closed.FromTarget = 3, 2, 1
+	rules := []sdk.ReplyRule{ipRule(0, 0), ipRule(3, 2), ipRule(-1, -1), {Match: closed, Verdict: sdk.Verdict{State: sdk.StateClosed}}}
+	mt := &matcher{m: m, hosts: map[netip.Addr]int32{dst: 0}, cls: &classifier{rules: rules}}
+	ipid, _ := ipCookie(m.Seq(src, dst, m.SrcPort(1), 47, 1))
+	unreach := rawio.Reply{Src: dst, Dst: src, Proto: 1, ICMPType: 3, ICMPCode: 2,
+		Quoted: rawio.Quoted{Src: src, Dst: dst, Proto: 47, IPID: ipid}}
+	var evs []event
+	mt.matchIP(&unreach, src, func(e event) { evs = append(evs, e) })
+	if len(evs) != 2 || evs[0].port != 47 || evs[0].rule != 3 || evs[1].port != 1 || evs[1].rule != 1 {
+		t.Errorf("protocol unreachable: events %+v, want 47 by rule 3 and 1 by rule 1", evs)
+	}
+	c := m.Seq(src, dst, m.SrcPort(2), 1, 2)
+	echo := rawio.Reply{Src: dst, Dst: src, Proto: 1, ICMPType: 0, Seq: c}
+	evs = nil
+	mt.matchIP(&echo, src, func(e event) { evs = append(evs, e) })
+	if len(evs) != 1 || evs[0].port != 1 || evs[0].rule != 0 {
+		t.Errorf("echo reply: events %+v, want 1 by rule 0", evs)
+	}
+	tcp := rawio.Reply{Src: dst, Dst: src, Proto: 6, DstPort: m.SrcPort(0), Seq: m.Seq(src, dst, m.SrcPort(0), 6, 0)}
+	evs = nil
+	mt.matchIP(&tcp, src, func(e event) { evs = append(evs, e) })
+	if len(evs) != 1 || evs[0].port != 6 || evs[0].rule != 2 {
+		t.Errorf("TCP reset: events %+v, want 6 by rule 2", evs)
 	}
 }

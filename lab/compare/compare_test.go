@@ -201,3 +201,89 @@ func TestFormat(t *testing.T) {
 		t.Errorf("got %q", got)
 	}
 }
+
+// TestPortReasons reads reasons from a real Nmap file: listed ports their
+// own, folded ones their extrareasons group's.
+func TestPortReasons(t *testing.T) {
+	t.Parallel()
+	f, err := os.Open("testdata/nmap-fw-st.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	run, err := Parse(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := run.PortReasons(&run.Hosts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[Key]string{{"tcp", 1}: "conn-refused", {"tcp", 1000}: "conn-refused",
+		{"tcp", 80}: "syn-ack", {"tcp", 2000}: "no-response", {"tcp", 3000}: "host-unreach"} {
+		if got[k] != want {
+			t.Errorf("%v: reason %q, want %q", k, got[k], want)
+		}
+	}
+}
+
+// TestDiffReasons: a different reason is a difference, except protocol 1
+// of an IP protocol scan between the reasons Nmap races to.
+func TestDiffReasons(t *testing.T) {
+	t.Parallel()
+	doc := func(r1, r6 string) *Run {
+		x := `<nmaprun><host><address addr="127.0.0.1" addrtype="ipv4"/><ports>` +
+			`<port protocol="ip" portid="1"><state state="open" reason="` + r1 + `"/></port>` +
+			`<port protocol="ip" portid="6"><state state="open" reason="` + r6 + `"/></port>` +
+			`</ports></host></nmaprun>`
+		r, err := Parse(strings.NewReader(x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	for _, tc := range []struct {
+		name           string
+		a1, a6, b1, b6 string
+		want           int
+	}{
+		{"equal", "echo-reply", "proto-response", "echo-reply", "proto-response", 0},
+		{"protocol 1 race", "echo-reply", "proto-response", "unknown-response", "proto-response", 0},
+		{"protocol 1 outside the race", "admin-prohibited", "proto-response", "echo-reply", "proto-response", 1},
+		{"protocol 6", "echo-reply", "proto-response", "echo-reply", "no-response", 1},
+	} {
+		d, err := DiffReasons(doc(tc.a1, tc.a6), doc(tc.b1, tc.b6))
+		if err != nil || len(d) != tc.want {
+			t.Errorf("%s: %v %v, want %d differences", tc.name, d, err, tc.want)
+		}
+	}
+}
+
+// TestProtocolScanFolded: Nmap folds -sO protocols under proto="n/a"; they
+// key as "ip", as listed ones do.
+func TestProtocolScanFolded(t *testing.T) {
+	t.Parallel()
+	x := `<nmaprun><scaninfo type="ipproto" protocol="ip" numservices="4" services="1-4"/><host><address addr="127.0.0.1" addrtype="ipv4"/><ports>` +
+		`<extraports state="closed" count="3"><extrareasons reason="proto-unreach" count="3" proto="n/a" ports="2-4"/></extraports>` +
+		`<port protocol="ip" portid="1"><state state="open" reason="echo-reply"/></port></ports></host></nmaprun>`
+	r, err := Parse(strings.NewReader(x))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := r.PortStates(&r.Hosts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := r.PortReasons(&r.Hosts[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, want := range map[int]string{1: "open", 2: "closed", 4: "closed"} {
+		if st[Key{"ip", p}] != want {
+			t.Errorf("protocol %d: %q, want %q (states %v)", p, st[Key{"ip", p}], want, st)
+		}
+	}
+	if rs[Key{"ip", 3}] != "proto-unreach" || rs[Key{"ip", 1}] != "echo-reply" {
+		t.Errorf("reasons %v", rs)
+	}
+}

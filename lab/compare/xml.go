@@ -158,7 +158,7 @@ func (r *Run) PortStates(h *Host) (map[Key]string, error) {
 				return nil, fmt.Errorf("extrareasons of %s: %w", h.Addr(), err)
 			}
 			for _, p := range ports {
-				out[Key{er.Proto, p}] = e.State
+				out[Key{extraProto(er.Proto), p}] = e.State
 			}
 		}
 		if len(e.Reasons) == 0 {

@@ -110,13 +110,17 @@ func (w *Writer) Start(_ context.Context, _ sdk.OutputDest, scan sdk.ScanStart) 
 			if i > 0 {
 				b.WriteString(" &middot; ")
 			}
+			if si.Protocol == sdk.ProtoIP {
+				fmt.Fprintf(&b, "%s scan of %d IP %s", esc(si.Type), si.NumServices, nmaptext.Plural(si.NumServices, "protocol", "protocols"))
+				continue
+			}
 			fmt.Fprintf(&b, "%s scan of %d %s %s", esc(si.Type), si.NumServices, si.Protocol, nmaptext.Plural(si.NumServices, "port", "ports"))
 		}
 		b.WriteString("</p>\n")
 	}
 	b.WriteString("</header>\n")
 	b.WriteString("<p class=\"notice pending\">This report is incomplete: the scan had not ended when it was written (it is still running, or it was interrupted). It shows the hosts finished so far.</p>\n")
-	b.WriteString("<section class=\"hosts\">\n<h2>Hosts</h2>\n<table class=\"hosts\">\n<thead><tr><th>Address</th><th>Names</th><th>Status</th><th>Ports</th><th>Not shown</th><th>Latency</th></tr></thead>\n")
+	b.WriteString("<section class=\"hosts\">\n<h2>Hosts</h2>\n<table class=\"hosts\">\n<thead><tr><th>Address</th><th>Names</th><th>Status</th><th>" + unit(scan, "Ports", "Protocols") + "</th><th>Not shown</th><th>Latency</th></tr></thead>\n")
 	return []byte(b.String()), nil
 }
 
@@ -222,7 +226,7 @@ func (w *Writer) writeServices(b *strings.Builder) {
 	slices.SortFunc(rows, func(a, c *serviceRow) int {
 		return cmp.Or(cmp.Compare(a.proto, c.proto), cmp.Compare(a.port, c.port), cmp.Compare(a.name, c.name), cmp.Compare(a.version, c.version))
 	})
-	b.WriteString("<table class=\"services\">\n<thead><tr><th>Port</th><th>Service</th><th>Version</th><th>Hosts</th></tr></thead>\n<tbody>\n")
+	b.WriteString("<table class=\"services\">\n<thead><tr><th>" + unit(w.scan, "Port", "Protocol") + "</th><th>Service</th><th>Version</th><th>Hosts</th></tr></thead>\n<tbody>\n")
 	for _, r := range rows {
 		fmt.Fprintf(b, "<tr><td class=\"num\">%d/%s</td><td>%s</td><td>%s</td><td><span class=\"count\">%d</span> %s</td></tr>\n",
 			r.port, r.proto, esc(cmp.Or(r.name, "unknown")), esc(r.version), len(r.hosts), esc(strings.Join(r.hosts, ", ")))
@@ -241,7 +245,7 @@ func (w *Writer) writeSummary(b *strings.Builder, e sdk.ScanEnd) {
 	}
 	card(strconv.Itoa(e.HostsUp), nmaptext.Plural(e.HostsUp, "host up", "hosts up"), "up")
 	card(strconv.Itoa(e.HostsDown), nmaptext.Plural(e.HostsDown, "host down", "hosts down"), "down")
-	card(strconv.Itoa(w.states[sdk.StateOpen]), nmaptext.Plural(w.states[sdk.StateOpen], "open port", "open ports"), "open")
+	card(strconv.Itoa(w.states[sdk.StateOpen]), nmaptext.Plural(w.states[sdk.StateOpen], unit(w.scan, "open port", "open protocol"), unit(w.scan, "open ports", "open protocols")), "open")
 	card(esc(nmaptext.Seconds(e.Elapsed))+"s", "elapsed", "")
 	b.WriteString("</div>\n")
 	fmt.Fprintf(b, "<p class=\"meta\">%s %s; ended %s.</p>\n", esc(nmaptext.HostsSummary(e.HostsTotal, e.HostsUp)), "scanned", esc(stamp(e.End)))
@@ -285,6 +289,20 @@ func chart(states map[sdk.PortState]int, hosts int) string {
 	b.WriteString("</svg>\n")
 	fmt.Fprintf(&b, "<figcaption>Port states over %d %s shown (square-root scale).</figcaption>\n</figure>\n", hosts, nmaptext.Plural(hosts, "host", "hosts"))
 	return b.String()
+}
+
+// unit names what the scan probed: an IP protocol scan alone (-sO) probes
+// protocols, which Nmap's reports call so; any other scan probes ports.
+func unit(scan sdk.ScanStart, port, protocol string) string {
+	if len(scan.ScanInfo) == 0 {
+		return port
+	}
+	for _, si := range scan.ScanInfo {
+		if si.Protocol != sdk.ProtoIP {
+			return port
+		}
+	}
+	return protocol
 }
 
 func sqrtRatio(n, most int) float64 {

@@ -317,3 +317,52 @@ func TestChromiumShowsAppendedRunsApart(t *testing.T) {
 		t.Errorf("the runs do not hold their own hosts")
 	}
 }
+
+// TestProtocolAndSCTPScans: an IP protocol scan's page speaks of protocols
+// and shows each as number/ip; an SCTP scan's shows its ports as /sctp.
+func TestProtocolAndSCTPScans(t *testing.T) {
+	t.Parallel()
+	host := func(p sdk.Proto, ports ...sdk.Port) []sdk.Host {
+		return []sdk.Host{{Addr: netip.MustParseAddr("198.18.2.2"), Status: sdk.HostStatus{State: "up", Reason: "user-set"}, Ports: ports,
+			ExtraPorts: []sdk.ExtraPorts{{State: sdk.StateClosed, Count: 250, Reasons: []sdk.ExtraReason{{Reason: "proto-unreach", Count: 250, Proto: p}}}}}}
+	}
+	start := func(si sdk.ScanInfo) sdk.ScanStart {
+		s := scanStart()
+		s.ScanInfo = []sdk.ScanInfo{si}
+		return s
+	}
+	end := sdk.ScanEnd{End: t0.Add(3 * time.Second), Elapsed: 3 * time.Second, HostsUp: 1, HostsTotal: 1, Exit: "success"}
+	for _, tc := range []struct {
+		name        string
+		start       sdk.ScanStart
+		hosts       []sdk.Host
+		contains    []string
+		notContains []string
+	}{
+		{"-sO", start(sdk.ScanInfo{Type: "ipproto", Protocol: sdk.ProtoIP, NumServices: 256, Services: "0-255"}),
+			host(sdk.ProtoIP, sdk.Port{Proto: sdk.ProtoIP, Number: 1, State: sdk.StateOpen, Service: &sdk.Service{Name: "icmp"}},
+				sdk.Port{Proto: sdk.ProtoIP, Number: 132, State: sdk.StateOpen, Service: &sdk.Service{Name: "sctp"}}),
+			[]string{"ipproto scan of 256 IP protocols", "<th>Protocols</th>", "<th>Protocol</th><th>Service</th>",
+				`<b>1/ip</b> open icmp`, `<td class="num">132/ip</td><td>sctp</td>`, `<span class="big">2</span>open protocols`},
+			[]string{"ip ports", "open ports"}},
+		{"-sY", start(sdk.ScanInfo{Type: "sctpinit", Protocol: sdk.ProtoSCTP, NumServices: 2, Services: "80,2905"}),
+			host(sdk.ProtoSCTP, sdk.Port{Proto: sdk.ProtoSCTP, Number: 2905, State: sdk.StateOpen, Service: &sdk.Service{Name: "m3ua"}}),
+			[]string{"sctpinit scan of 2 sctp ports", "<th>Ports</th>", `<b>2905/sctp</b> open m3ua`,
+				`<td class="num">2905/sctp</td><td>m3ua</td>`, `<span class="big">1</span>open port`},
+			[]string{"protocols"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := string(render(t, tc.start, tc.hosts, &end))
+			for _, s := range tc.contains {
+				if !strings.Contains(page, s) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			for _, s := range tc.notContains {
+				if strings.Contains(page, s) {
+					t.Errorf("page has %q", s)
+				}
+			}
+		})
+	}
+}

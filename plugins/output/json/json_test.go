@@ -338,3 +338,66 @@ print(n)
 		t.Errorf("validated %s lines, want 4", out)
 	}
 }
+
+// TestProtocolAndSCTPScans renders an IP protocol scan and an SCTP INIT
+// scan: their records validate against the schema and name the protocol
+// as Nmap's XML does ("ip" with the protocol number as port, "sctp").
+func TestProtocolAndSCTPScans(t *testing.T) {
+	t.Parallel()
+	v := loadSchema(t)
+	h := func(p sdk.Proto, ports ...sdk.Port) sdk.Host {
+		x := upHost("198.18.2.2")
+		x.Ports = ports
+		x.ExtraPorts = []sdk.ExtraPorts{{State: sdk.StateClosed, Count: 2, Reasons: []sdk.ExtraReason{{Reason: "proto-unreach", Count: 2, Proto: p, Ports: "3-4"}}}}
+		return x
+	}
+	for _, tc := range []struct {
+		name  string
+		info  sdk.ScanInfo
+		host  sdk.Host
+		proto string
+		ports []int
+	}{
+		{"-sO", sdk.ScanInfo{Type: "ipproto", Protocol: sdk.ProtoIP, NumServices: 256, Services: "0-255"},
+			h(sdk.ProtoIP, sdk.Port{Proto: sdk.ProtoIP, Number: 1, State: sdk.StateOpen, Reason: "echo-reply", Service: &sdk.Service{Name: "icmp", Method: "table", Conf: 3}},
+				sdk.Port{Proto: sdk.ProtoIP, Number: 132, State: sdk.StateOpen, Reason: "proto-response"}), "ip", []int{1, 132}},
+		{"-sY", sdk.ScanInfo{Type: "sctpinit", Protocol: sdk.ProtoSCTP, NumServices: 2, Services: "80,2905"},
+			h(sdk.ProtoSCTP, sdk.Port{Proto: sdk.ProtoSCTP, Number: 2905, State: sdk.StateOpen, Reason: "init-ack"}), "sctp", []int{2905}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := start(func(s *sdk.ScanStart) { s.ScanInfo = []sdk.ScanInfo{tc.info} })
+			ls := lines(render(t, "", s, []sdk.Host{tc.host}, nil))
+			for i, l := range ls {
+				if err := v.Validate(l); err != nil {
+					t.Errorf("line %d invalid: %v\n%s", i+1, err, l)
+				}
+			}
+			var st struct {
+				ScanInfo []struct{ Type, Protocol string } `json:"scaninfo"`
+			}
+			var host struct {
+				Ports []struct {
+					Protocol string `json:"protocol"`
+					Port     int    `json:"port"`
+				} `json:"ports"`
+				ExtraPorts []struct {
+					Reasons []struct{ Protocol string } `json:"reasons"`
+				} `json:"extraports"`
+			}
+			if err := json.Unmarshal(ls[0], &st); err != nil || len(st.ScanInfo) != 1 || st.ScanInfo[0].Protocol != tc.proto || st.ScanInfo[0].Type != tc.info.Type {
+				t.Errorf("scaninfo %+v (%v), want %s %s", st.ScanInfo, err, tc.info.Type, tc.proto)
+			}
+			if err := json.Unmarshal(ls[1], &host); err != nil || len(host.Ports) != len(tc.ports) {
+				t.Fatalf("host %s: %v", ls[1], err)
+			}
+			for i, p := range host.Ports {
+				if p.Protocol != tc.proto || p.Port != tc.ports[i] {
+					t.Errorf("port %d: %s/%d, want %s/%d", i, p.Protocol, p.Port, tc.proto, tc.ports[i])
+				}
+			}
+			if len(host.ExtraPorts) != 1 || len(host.ExtraPorts[0].Reasons) != 1 || host.ExtraPorts[0].Reasons[0].Protocol != tc.proto {
+				t.Errorf("extraports %+v, want protocol %s", host.ExtraPorts, tc.proto)
+			}
+		})
+	}
+}

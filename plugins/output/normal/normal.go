@@ -241,7 +241,13 @@ func notShown(b *strings.Builder, h sdk.Host) {
 			continue
 		}
 		for _, r := range e.Reasons {
-			parts = append(parts, fmt.Sprintf("%d %s %s %s (%s)", r.Count, e.State, r.Proto, nmaptext.Plural(r.Count, "port", "ports"), r.Reason))
+			// An IP protocol scan's are "n/a protocols", as Nmap 7.93
+			// writes them.
+			proto, unit := r.Proto.String(), nmaptext.Plural(r.Count, "port", "ports")
+			if r.Proto == sdk.ProtoIP {
+				proto, unit = "n/a", nmaptext.Plural(r.Count, "protocol", "protocols")
+			}
+			parts = append(parts, fmt.Sprintf("%d %s %s %s (%s)", r.Count, e.State, proto, unit, r.Reason))
 		}
 	}
 	if len(parts) > 0 {

@@ -294,3 +294,25 @@ func TestErrorEnd(t *testing.T) {
 		})
 	}
 }
+
+// TestProtocolScanNotShown: -sO's folded protocols are "n/a protocols", as
+// nmap 7.93 prints them ("Not shown: 249 closed n/a protocols
+// (proto-unreach)"); an SCTP scan's stay "sctp ports".
+func TestProtocolScanNotShown(t *testing.T) {
+	for _, tc := range []struct {
+		proto sdk.Proto
+		want  string
+	}{
+		{sdk.ProtoIP, "Not shown: 249 closed n/a protocols (proto-unreach)\n"},
+		{sdk.ProtoSCTP, "Not shown: 249 closed sctp ports (proto-unreach)\n"},
+	} {
+		si := []sdk.ScanInfo{{Type: "ipproto", Protocol: tc.proto, NumServices: 256, Services: "0-255"}}
+		h := up([]sdk.Port{{Proto: tc.proto, Number: 6, State: sdk.StateOpen, Reason: "proto-response"}},
+			sdk.ExtraPorts{State: sdk.StateClosed, Count: 249, Reasons: []sdk.ExtraReason{{Reason: "proto-unreach", Count: 249, Proto: tc.proto, Ports: "7-255"}}})
+		got := render(t, "out.nmap", sdk.ScanStart{ScanInfo: si, Version: "0.1.0", Start: t0, Args: "nmap -sO"}, []sdk.Host{h},
+			sdk.ScanEnd{End: t0, HostsUp: 1, HostsTotal: 1, Exit: "success"})
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("%s: output lacks %q:\n%s", tc.proto, tc.want, got)
+		}
+	}
+}

@@ -181,12 +181,22 @@ func (w *Writer) Host(_ context.Context, h sdk.Host) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// extraProto is the proto attribute of <extrareasons>: Nmap 7.93 names
+// the IP protocol scan's "n/a" there (its port-to-protocol table has no
+// name for IPPROTO_IP), though <port> and <scaninfo> say "ip".
+func extraProto(p sdk.Proto) string {
+	if p == sdk.ProtoIP {
+		return "n/a"
+	}
+	return p.String()
+}
+
 func ports(b *strings.Builder, h sdk.Host) {
 	b.WriteString("<ports>")
 	for _, e := range h.ExtraPorts {
 		fmt.Fprintf(b, "<extraports state=\"%s\" count=\"%d\">\n", e.State, e.Count)
 		for _, r := range e.Reasons {
-			fmt.Fprintf(b, "<extrareasons reason=\"%s\" count=\"%d\" proto=\"%s\" ports=\"%s\"/>\n", attr(r.Reason), r.Count, r.Proto, attr(r.Ports))
+			fmt.Fprintf(b, "<extrareasons reason=\"%s\" count=\"%d\" proto=\"%s\" ports=\"%s\"/>\n", attr(r.Reason), r.Count, extraProto(r.Proto), attr(r.Ports))
 		}
 		b.WriteString("</extraports>\n")
 	}

@@ -283,3 +283,24 @@ func TestConfigure(t *testing.T) {
 		})
 	}
 }
+
+// TestProtocolScanExtraReasons: as nmap 7.93 writes for -sO, <port> and
+// <scaninfo> say "ip" and <extrareasons> says "n/a"; other scans keep
+// their protocol there.
+func TestProtocolScanExtraReasons(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		proto sdk.Proto
+		want  string
+	}{{sdk.ProtoIP, `proto="n/a"`}, {sdk.ProtoSCTP, `proto="sctp"`}, {sdk.ProtoTCP, `proto="tcp"`}} {
+		h := sdk.Host{Addr: netip.MustParseAddr("127.0.0.1"), Status: sdk.HostStatus{State: "up", Reason: "user-set"}, Start: t0, End: t0,
+			Ports:      []sdk.Port{{Proto: tc.proto, Number: 6, State: sdk.StateOpen, Reason: "proto-response"}},
+			ExtraPorts: []sdk.ExtraPorts{{State: sdk.StateClosed, Count: 2, Reasons: []sdk.ExtraReason{{Reason: "proto-unreach", Count: 2, Proto: tc.proto, Ports: "3-4"}}}}}
+		end := sdk.ScanEnd{End: t0, Exit: "success", HostsUp: 1, HostsTotal: 1}
+		doc := string(render(t, `{}`, start("scanfw -sO -oX - 127.0.0.1"), []sdk.Host{h}, &end))
+		if !strings.Contains(doc, `<extrareasons reason="proto-unreach" count="2" `+tc.want+` ports="3-4"/>`) ||
+			!strings.Contains(doc, `<port protocol="`+tc.proto.String()+`" portid="6">`) {
+			t.Errorf("%s: document\n%s", tc.proto, doc)
+		}
+	}
+}

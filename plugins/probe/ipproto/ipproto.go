@@ -5,10 +5,10 @@
 //
 // On the wire, as Nmap's probes: TCP (6) an ACK to port 80, UDP (17) an
 // empty datagram to port 40125, ICMP (1) an echo request, IGMP (2) a
-// membership query, ICMPv6 (58) an echo request; every other protocol a
-// bare IP header. (Nmap sends an SCTP INIT for 132; that needs a CRC32c
-// checksum slot the core does not offer, so 132 goes out bare here and the
-// target's answer, a protocol unreachable or silence, is the same.)
+// membership query, ICMPv6 (58) an echo request, SCTP (132) an INIT to
+// port 80 (its CRC32c in a four-byte checksum slot the core fills); every
+// other protocol a bare IP header. An SCTP stack answers an INIT to any
+// port, with INIT-ACK or ABORT, where a bare header would get silence.
 //
 // What replies mean (nmap-internals §3): any packet of the probed protocol
 // from the target is open; an ICMP protocol unreachable from the target
@@ -18,6 +18,7 @@ package ipproto
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/binary"
 	"fmt"
 
@@ -34,6 +35,8 @@ const Version = "0.1.0"
 const (
 	tcpPort = 80
 	udpPort = 40125
+	// sctpPort is DEFAULT_SCTP_PROBE_PORT.
+	sctpPort = 80
 )
 
 type plugin struct{}
@@ -69,6 +72,18 @@ func templates() []sdk.PacketTemplate {
 	icmp := []byte{8, 0, 0, 0, 0, 0, 0, 0}    // echo request; id and sequence are the cookie
 	icmp6 := []byte{128, 0, 0, 0, 0, 0, 0, 0} // ICMPv6 echo request
 	igmp := []byte{0x11, 0, 0, 0, 0, 0, 0, 0} // membership query, group 0
+	// SCTP: common header (verification tag 0, as an INIT's must be) and
+	// an INIT chunk as Nmap's: a_rwnd 32768, 10 outbound and 2048 inbound
+	// streams, a random initial TSN. The initiate tag is the cookie: the
+	// peer echoes it as the verification tag of its INIT-ACK or ABORT.
+	sctp := make([]byte, 12+20)
+	binary.BigEndian.PutUint16(sctp[2:], sctpPort)
+	sctp[12] = 1 // INIT
+	binary.BigEndian.PutUint16(sctp[14:], 20)
+	binary.BigEndian.PutUint32(sctp[20:], 32768)
+	binary.BigEndian.PutUint16(sctp[24:], 10)
+	binary.BigEndian.PutUint16(sctp[26:], 2048)
+	_, _ = rand.Read(sctp[28:32])
 	return []sdk.PacketTemplate{
 		{Name: "tcp", IPProtocol: 6, Layer4: tcp, Ports: one(6), Slots: []sdk.Slot{
 			{Kind: sdk.SlotSrcPort, Offset: 0, Width: 2},
@@ -85,6 +100,10 @@ func templates() []sdk.PacketTemplate {
 		{Name: "icmpv6", IPProtocol: 58, Layer4: icmp6, Ports: one(58), Slots: []sdk.Slot{
 			{Kind: sdk.SlotCookie, Offset: 4, Width: 4},
 			{Kind: sdk.SlotChecksum, Offset: 2, Width: 2}}},
+		{Name: "sctp", IPProtocol: 132, Layer4: sctp, Ports: one(132), Slots: []sdk.Slot{
+			{Kind: sdk.SlotSrcPort, Offset: 0, Width: 2},
+			{Kind: sdk.SlotCookie, Offset: 16, Width: 4},
+			{Kind: sdk.SlotChecksum, Offset: 8, Width: 4}}},
 		{Name: "bare", Layer4: nil},
 	}
 }
@@ -95,25 +114,49 @@ func (plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
 		m.ICMPv6, m.ICMPType, m.ICMPCode, m.FromTarget = v6, typ, code, from
 		return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{State: st, Reason: reason}}
 	}
-	ip := sdk.Any(sdk.MatchIP)
-	ip.FromTarget = 1
 	// nmap-internals §3.1, IP-proto column; the first matching rule wins.
-	rules := []sdk.ReplyRule{
-		{Match: ip, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: "proto-response"}},
+	errs := []sdk.ReplyRule{
 		icmp(false, 3, 2, 1, sdk.StateClosed, "proto-unreach"),
 		icmp(false, 3, 3, 1, sdk.StateOpen, "port-unreach"),
-		icmp(true, 4, 1, 1, sdk.StateClosed, "proto-unreach"),
+		icmp(true, 4, 1, 1, sdk.StateClosed, "param-problem"),
 		icmp(true, 1, 4, 1, sdk.StateOpen, "port-unreach"),
 		icmp(true, 4, 0, -1, sdk.StateOpen, "param-problem"),
-		icmp(true, 4, 1, -1, sdk.StateFiltered, "proto-unreach"),
+		icmp(true, 4, 1, -1, sdk.StateFiltered, "param-problem"),
 	}
-	rules = append(rules, sdk.ICMPErrorRules()...)
+	errs = append(errs, sdk.ICMPErrorRules()...)
+	rules := append(answerRules(errs), errs...)
 	return sdk.ProbeSpec{
 		ScanType: "ipproto", Proto: sdk.ProtoIP, Transport: sdk.TransportRawIP, NeedsRoot: true,
 		Templates: templates(), Rules: rules,
 		Silence:          sdk.Verdict{State: sdk.StateOpenFiltered, Reason: "no-response"},
 		SilenceMeansOpen: true,
 	}, nil
+}
+
+// answerRules are the rules for answers in the probed protocol, with
+// Nmap's reasons. Nmap treats ICMPv4 apart: any ICMP message from the
+// target opens protocol 1, with reason "echo-reply" for an echo reply and
+// the error's own reason for an ICMP error. Every other protocol, ICMPv6
+// included (its errors from the target open 58 too), is "proto-response".
+func answerRules(errs []sdk.ReplyRule) []sdk.ReplyRule {
+	answer := func(m sdk.ReplyMatch, reason string) sdk.ReplyRule {
+		m.Kind, m.FromTarget = sdk.MatchIP, 1
+		return sdk.ReplyRule{Match: m, Verdict: sdk.Verdict{State: sdk.StateOpen, Reason: reason}}
+	}
+	echo := sdk.Any(sdk.MatchIP)
+	echo.ICMPType, echo.ICMPCode = 0, 0
+	out := []sdk.ReplyRule{answer(echo, "echo-reply")}
+	seen := map[sdk.ReplyMatch]bool{}
+	for _, e := range errs {
+		m := e.Match
+		m.FromTarget = -1
+		if m.ICMPv6 || e.Match.FromTarget == 0 || seen[m] {
+			continue
+		}
+		seen[m] = true
+		out = append(out, answer(e.Match, e.Verdict.Reason))
+	}
+	return append(out, answer(sdk.Any(sdk.MatchIP), "proto-response"))
 }
 
 var _ sdk.ProbeType = plugin{}
