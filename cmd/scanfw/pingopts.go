@@ -36,6 +36,11 @@ func rawPing(ctx context.Context, p *profile.Profile, db *services.DB, t ultrasc
 	if !privileged(p) {
 		return nil, nil
 	}
+	if p.Discovery.Skip || p.Discovery.ListOnly {
+		// -Pn and -sL send no pings (core/scan never runs them), so their
+		// plugins are not started: four processes a scan would not use.
+		return nil, nil
+	}
 	uses, err := pingUses(p.Discovery, db)
 	if err != nil {
 		return nil, err
