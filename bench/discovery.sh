@@ -1,39 +1,68 @@
 #!/bin/sh
 # Privileged host discovery (-sn as root): scanfw against Nmap in the same
-# run, alternating, RUNS times each (3), on the lab farm /24 (directly
-# connected: ARP) and on a routed lab /20 (198.18.16.0/20: absent addresses
-# routed into the sink namespace, which drops them). Prints each median, the
-# time ratio (goal: at most 0.5) and the hosts each found, plus scanfw's peak
-# RSS. Brings the farm up (scanfw-lab up farm) when it is not up and takes it
-# down at the end. Needs root; sends only to lab addresses.
+# run, alternating, on the lab farm /24 (directly connected: ARP), on a
+# routed lab /20 (198.18.16.0/20: absent addresses routed into the sink
+# namespace, which drops them) and on a routed /16 (198.18.0.0/16: the farm,
+# svc and fw hosts and 65000 silent addresses). Prints each median wall time,
+# the ratio (goal: at most 0.5), the hosts each found, and peak RSS (the
+# largest process; scanfw's must stay flat over the /16).
+#
+# The routed ranges are silent, so Nmap's ping scan never opens its
+# congestion window: about ten probes a second (a silent /28 takes it 14 s,
+# a /20 would take most of an hour). Both scanners get --min-rate there
+# (MIN_RATE, 10000), as one would for a wide sweep; scanfw sends as fast as
+# it can anyway.
+#
+#   RUNS=3     runs per scanner on the /24 and the /20
+#   RUNS16=1   runs per scanner on the /16 (Nmap needs about two minutes)
+#
+# Holds the lab lock for the whole run (a lab test elsewhere would otherwise
+# take the lab down under it, and the routed ranges would then follow the
+# default route out of the machine) and checks the route into the sink
+# before sending. Needs root and the lab's packages.
 set -eu
 cd "$(dirname "$0")/.."
-runs=${RUNS:-3}
+runs=${RUNS:-3} runs16=${RUNS16:-1} rate=${MIN_RATE:-10000}
 tmp=$(mktemp -d)
-started=
-cleanup() {
-	rm -rf "$tmp"
-	[ -z "$started" ] || go run ./lab/cmd/scanfw-lab down >/dev/null 2>&1 || true
-}
-trap cleanup EXIT
 go build -o "$tmp/scanfw" ./cmd/scanfw
-if ! ip link show sfw-farm >/dev/null 2>&1; then
-	go run ./lab/cmd/scanfw-lab up farm >/dev/null
-	started=1
-fi
-secs() { # command -> wall seconds
-	s=$(date +%s%N); $1 >/dev/null 2>&1; e=$(date +%s%N)
-	awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f\n", (e - s) / 1e9 }'
+go build -o "$tmp/scanfw-lab" ./lab/cmd/scanfw-lab
+exec 9>/run/scanfw-lab.lock
+flock 9
+export SCANFW_LAB_LOCK_HELD=1
+cleanup() { "$tmp/scanfw-lab" down >/dev/null 2>&1 || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+"$tmp/scanfw-lab" up farm svc fw >/dev/null
+for a in 198.18.16.1 198.18.200.1; do
+	ip route get "$a" | grep -q 'dev sfw-sink' || { echo "discovery.sh: $a is not routed into the lab sink" >&2; exit 1; }
+done
+
+run() { # out-file command... -> "wall_seconds peak_rss_KiB"; a failure is printed, not fatal
+	f=$1; shift
+	if ! /usr/bin/time -f '%e %M' -o "$tmp/time" timeout 900 "$@" -oX "$f" </dev/null >/dev/null 2>"$tmp/err"; then
+		echo "discovery.sh: $* failed:" >&2
+		tail -5 "$tmp/err" >&2
+		echo "nan 0"
+		return
+	fi
+	tail -1 "$tmp/time"
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-up() { grep -c 'state="up"' "$1" || true; }
-for target in 198.18.3.0/24 198.18.16.0/20; do
+maxcol() { awk 'BEGIN { m = 0 } $2 > m { m = $2 } END { print m }'; }
+up() { grep -c 'state="up"' "$1" 2>/dev/null || true; }
+bench() { # target runs extra-args...
+	target=$1 n=$2; shift 2
 	: >"$tmp/o"; : >"$tmp/t"
-	for i in $(seq "$runs"); do
-		secs "$tmp/scanfw -sn -n -oX $tmp/ours.xml $target" >>"$tmp/o"
-		secs "nmap -sn -n -oX $tmp/theirs.xml $target" >>"$tmp/t"
+	for i in $(seq "$n"); do
+		run "$tmp/ours.xml" "$tmp/scanfw" -sn -n "$@" "$target" >>"$tmp/o"
+		run "$tmp/theirs.xml" nmap -sn -n "$@" "$target" >>"$tmp/t"
 	done
 	o=$(median <"$tmp/o"); t=$(median <"$tmp/t")
-	rss=$( (/usr/bin/time -f %M "$tmp/scanfw" -sn -n -oX /dev/null "$target" >/dev/null) 2>&1 | tail -1)
-	echo "$target: scanfw ${o}s ($(up "$tmp/ours.xml") up, peak RSS ${rss} KiB), nmap ${t}s ($(up "$tmp/theirs.xml") up), ratio $(awk -v o="$o" -v t="$t" 'BEGIN { printf "%.2f", o / t }')"
-done
+	printf '%s%s: scanfw %ss (%s up, peak RSS %s KiB), nmap %ss (%s up, peak RSS %s KiB), ratio %s\n' \
+		"$target" "${1:+ $*}" "$o" "$(up "$tmp/ours.xml")" "$(maxcol <"$tmp/o")" \
+		"$t" "$(up "$tmp/theirs.xml")" "$(maxcol <"$tmp/t")" \
+		"$(awk -v o="$o" -v t="$t" 'BEGIN { printf "%.2f", o / t }')"
+}
+bench 198.18.3.0/24 "$runs"
+bench 198.18.16.0/20 "$runs" --min-rate "$rate"
+bench 198.18.0.0/16 "$runs16" --min-rate "$rate"

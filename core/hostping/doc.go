@@ -20,10 +20,12 @@
 // unreachables only hint why it is down; ARP and ND answers make it up and
 // give its MAC. A host is done at its first positive reply.
 //
-// Timing: probes go out in Nmap's order per host (echo, SYN, ACK, timestamp,
-// UDP, mask), all hosts of a batch at once, paced by --max-rate when given;
-// unanswered hosts are probed again after the timeout learnt from the replies
-// so far (srtt + 4 rttvar, clamped by --min/--max-rtt-timeout), once by
-// default. Each up host keeps the round trip of its answer, which seeds its
-// port scan.
+// Timing (timing.go): probes go out in Nmap's order per host (echo, SYN,
+// ACK, timestamp, UDP, mask), host after host, paced by --max-rate when
+// given; an unanswered host's retransmission follows a short spacing after
+// its first try (a quarter of the timeout, at most 100 ms), interleaved with
+// later hosts' first tries, and the run ends one timeout after the last
+// probe. The timeout is learnt from the answers so far (srtt + 4 rttvar,
+// clamped by --min/--max-rtt-timeout), link-layer and IP apart. Each up host
+// keeps the round trip of its answer, which seeds its port scan.
 package hostping

@@ -11,46 +11,80 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// loop sends every try to the hosts still unanswered, then waits out the
-// timeout, reading replies throughout.
+// loop sends each host its first try in order, then its later tries
+// retrySpacing apart, interleaved with the first tries of later hosts, and
+// waits one timeout after the last probe (runEnd); replies are read
+// throughout and finish their hosts at once.
 func (r *runner) loop(ctx context.Context) error {
 	r.start = time.Now()
 	for i := range r.hosts {
 		if r.hosts[i].via != viaNone {
 			r.remaining++
+			r.kinds[r.hosts[i].kind()].remaining++
 		}
 	}
 	srcs := map[[3]byte]netip.Addr{}
 	buf := make([]byte, 1500)
-	for try := 0; try < r.cfg.Tries && r.remaining > 0; try++ {
-		for i := range r.hosts {
-			if err := ctx.Err(); err != nil {
+	// retry holds the hosts with tries left, in the order they fall due
+	// (first tries go out in order and the spacing only changes by what the
+	// run learns, so appending keeps it nearly sorted; a host due a little
+	// late waits for the one before it).
+	var retry []int
+	next := 0
+	for r.remaining > 0 {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for len(retry) > 0 && r.hosts[retry[0]].done {
+			retry = retry[1:]
+		}
+		now := time.Now()
+		switch {
+		case len(retry) > 0 && !now.Before(r.hosts[retry[0]].retryAt):
+			i := retry[0]
+			retry = retry[1:]
+			if err := r.sendTry(i, buf, srcs); err != nil {
 				return err
 			}
-			h := &r.hosts[i]
-			if h.done || h.via == viaNone {
+			if r.hosts[i].tries < r.cfg.Tries {
+				retry = append(retry, i)
+			}
+		case next < len(r.hosts):
+			i := next
+			next++
+			if h := &r.hosts[i]; h.done || h.via == viaNone {
 				continue
 			}
-			if err := r.send(i, try, buf, srcs); err != nil {
+			if err := r.sendTry(i, buf, srcs); err != nil {
 				return err
 			}
-			if i%64 == 0 {
+			if r.hosts[i].tries < r.cfg.Tries {
+				retry = append(retry, i)
+			}
+			if next%64 == 0 {
 				r.drain()
 			}
+			continue
+		case len(retry) > 0:
+			if err := r.waitUntil(ctx, r.hosts[retry[0]].retryAt); err != nil {
+				return err
+			}
+			continue
 		}
-		deadline := time.Now().Add(r.timeout())
-		for r.remaining > 0 {
-			wait := time.Until(deadline)
-			if wait <= 0 {
-				break
-			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case rep := <-r.replies:
-				r.handle(rep)
-			case <-time.After(wait):
-			}
+		if next >= len(r.hosts) && len(retry) == 0 {
+			break
+		}
+		r.drain()
+	}
+	// The last tries are out: wait one timeout after them, shortened as
+	// replies teach a shorter one.
+	for r.remaining > 0 {
+		end := runEnd(r.waits())
+		if !time.Now().Before(end) {
+			break
+		}
+		if err := r.waitUntil(ctx, end); err != nil {
+			return err
 		}
 	}
 	r.drain()
@@ -58,6 +92,44 @@ func (r *runner) loop(ctx context.Context) error {
 		if r.res[i].Probed && !r.res[i].Up && r.res[i].Reason == "" {
 			r.res[i].Reason = "no-response"
 		}
+	}
+	return nil
+}
+
+// sendTry sends host i its next try and schedules the one after.
+func (r *runner) sendTry(i int, buf []byte, srcs map[[3]byte]netip.Addr) error {
+	h := &r.hosts[i]
+	if err := r.send(i, h.tries, buf, srcs); err != nil {
+		return err
+	}
+	now := time.Now()
+	if h.tries == 0 {
+		h.firstAt = now
+	}
+	h.lastAt = now
+	h.tries++
+	k := h.kind()
+	r.kinds[k].lastSent = now
+	h.retryAt = now.Add(retrySpacing(r.timeoutOf(k)))
+	return nil
+}
+
+// waitUntil handles replies until t, or returns at the first one (so the
+// caller can see hosts finish and timeouts shrink).
+func (r *runner) waitUntil(ctx context.Context, t time.Time) error {
+	wait := time.Until(t)
+	if wait <= 0 {
+		return nil
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case rep := <-r.replies:
+		r.handle(rep)
+		r.drain()
+	case <-timer.C:
 	}
 	return nil
 }
@@ -81,7 +153,7 @@ func (r *runner) handle(rep reply) {
 		return
 	}
 	h, res := &r.hosts[i], &r.res[i]
-	if h.done || !res.Probed {
+	if h.done || !res.Probed || h.tries == 0 {
 		return
 	}
 	// An ARP or ND host counts only by ARP or ND: an IP answer from it
@@ -95,31 +167,30 @@ func (r *runner) handle(rep reply) {
 	}
 	h.done = true
 	r.remaining--
+	k := h.kind()
+	r.kinds[k].remaining--
 	res.Up, res.Reason, res.TTL, res.MAC = true, rep.Reason, rep.TTL, rep.MAC
-	rtt := max(time.Since(h.sentAt), time.Microsecond)
-	// Nmap's first measurement of a host (timing.cc): rttvar starts at the
-	// rtt itself, at least 5 ms.
-	res.SRTT, res.RTTVar = rtt, min(max(rtt, 5*time.Millisecond), 2*time.Second)
-	res.Timeout = min(max(res.SRTT+4*res.RTTVar, r.cfg.MinRTT), r.cfg.MaxRTT)
-	if r.srtt == 0 {
-		r.srtt, r.rttvar = rtt, res.RTTVar
-	} else {
-		d := r.srtt - rtt
-		if d < 0 {
-			d = -d
-		}
-		r.rttvar += (d - r.rttvar) / 4
-		r.srtt += (rtt - r.srtt) / 8
+	try := -1
+	if rep.Probe >= 0 {
+		try = rep.Try
 	}
+	rtt := max(rttSample(time.Now(), h.firstAt, h.lastAt, h.tries, try), time.Microsecond)
+	res.SRTT, res.RTTVar = rtt, firstVar(rtt)
+	res.Timeout = min(max(res.SRTT+4*res.RTTVar, r.cfg.MinRTT), r.cfg.MaxRTT)
+	r.est[k].add(rtt)
 }
 
-// timeout is how long to wait for the answers of a try: the initial RTT
-// until something was timed, then the learnt srtt + 4 rttvar, clamped.
-func (r *runner) timeout() time.Duration {
-	if r.srtt == 0 {
-		return r.cfg.InitialRTT
+// timeoutOf is the current timeout of one kind of probe.
+func (r *runner) timeoutOf(k int) time.Duration {
+	return r.est[k].timeout(r.cfg.InitialRTT, r.cfg.MinRTT, r.cfg.MaxRTT)
+}
+
+func (r *runner) waits() []kindWait {
+	w := make([]kindWait, len(r.kinds))
+	for k := range r.kinds {
+		w[k] = kindWait{remaining: r.kinds[k].remaining, lastSent: r.kinds[k].lastSent, timeout: r.timeoutOf(k)}
 	}
-	return min(max(r.srtt+4*r.rttvar, r.cfg.MinRTT), r.cfg.MaxRTT)
+	return w
 }
 
 // pace sleeps so probes stay under --max-rate.
@@ -138,7 +209,6 @@ func (r *runner) pace() {
 func (r *runner) send(i, try int, buf []byte, srcs map[[3]byte]netip.Addr) error {
 	h := &r.hosts[i]
 	dst := r.addrs[i].Unmap()
-	h.sentAt = time.Now()
 	switch h.via {
 	case viaARP:
 		l := r.links[h.link]

@@ -63,10 +63,27 @@ const (
 )
 
 type host struct {
-	via    method
-	link   int
-	sentAt time.Time
-	done   bool
+	via  method
+	link int
+	done bool
+	// tries sent so far; firstAt and lastAt are when the first and the
+	// latest went out, retryAt when the next is due.
+	tries                    int
+	firstAt, lastAt, retryAt time.Time
+}
+
+// Kinds of probe whose round trips are learnt apart.
+const (
+	kindLink = iota // ARP, ND
+	kindIP
+	numKinds
+)
+
+func (h *host) kind() int {
+	if h.via == viaARP || h.via == viaND {
+		return kindLink
+	}
+	return kindIP
 }
 
 // Run probes addrs and returns one Result per address, in order. It needs
@@ -84,6 +101,7 @@ func Run(ctx context.Context, cfg Config, addrs []netip.Addr) ([]Result, error) 
 	if cfg.MaxRTT <= 0 {
 		cfg.MaxRTT = 10 * time.Second
 	}
+	cfg.MinRTT = min(cfg.MinRTT, cfg.MaxRTT)
 	if len(cfg.Probes) > MaxProbes {
 		return nil, fmt.Errorf("host discovery: %d probes per host, at most %d", len(cfg.Probes), MaxProbes)
 	}
@@ -164,10 +182,14 @@ type runner struct {
 	stop    atomic.Bool
 	wg      sync.WaitGroup
 
-	srtt, rttvar time.Duration // over all hosts, for the retransmission timeout
-	remaining    int
-	sent         int
-	start        time.Time
+	est   [numKinds]rttEstimate // learnt per kind, for the timeouts
+	kinds [numKinds]struct {
+		remaining int
+		lastSent  time.Time
+	}
+	remaining int
+	sent      int
+	start     time.Time
 }
 
 // sock is one raw socket and what reads from it.
