@@ -33,13 +33,18 @@ func needLab(t *testing.T) {
 // times up: the lab must come up well within a minute on the 2-core machine.
 func TestUpDownLeavesNothing(t *testing.T) {
 	needLab(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	unlock, err := Lock(ctx)
+	// The lock may be held for minutes by the other lab packages of the
+	// same `go test ./...` (they run in parallel); the three minutes bound
+	// this test's own work, not its wait.
+	lockCtx, cancelLock := context.WithTimeout(context.Background(), 15*time.Minute)
+	defer cancelLock()
+	unlock, err := Lock(lockCtx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	bin := filepath.Join(t.TempDir(), "scanfw-lab")
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/scanfw-lab").CombinedOutput(); err != nil {
 		t.Fatalf("build scanfw-lab: %v: %s", err, out)
