@@ -139,8 +139,9 @@ type Stats struct {
 	Drops, Congestion, Reactions int
 	Boosts, RLDPauses            int
 	LateReplies                  int
-	// Limited counts hosts paced as rate-limited responders.
-	Limited int
+	// Limited counts hosts paced as rate-limited responders, PacingSpent
+	// those whose pacing budget ran out.
+	Limited, PacingSpent int
 	// By default, why drops read as congestion: a queueing path (the
 	// host's or the group's RTT floor rose) or loss too frequent to be
 	// random.
@@ -391,6 +392,8 @@ func (e *Engine) expire(hi int, p *probe, now time.Time) {
 		p.dead = true
 	case h.lim.retry(p):
 		h.retry = append(h.retry, p)
+	case h.lim.expired(p):
+		p.dead = true
 	case int(p.Try) < allowed:
 		h.retry = append(h.retry, p)
 	case h.mayGrow && allowed < e.cfg.MaxRetries:
@@ -419,7 +422,9 @@ func (e *Engine) adjustTiming(h *host, p *probe, now time.Time, received bool, v
 	}
 	if drop {
 		e.stats.Drops++
-		congestion := e.nmap() || e.congested(h)
+		// A paced host's drops are its responder's budget, which the
+		// pace already follows (limiter.go).
+		congestion := e.nmap() || (!h.lim.on && e.congested(h))
 		if v != nil {
 			v.Drop, v.Congestion = true, congestion
 		}
@@ -879,6 +884,9 @@ func (e *Engine) Next(now time.Time, send []Probe) ([]Probe, time.Time) {
 				break
 			}
 			h := &e.hosts[hi]
+			if e.limStop(h, now) {
+				e.checkDone(int(hi), now)
+			}
 			switch e.hostCheck(h, now) {
 			case hostSend:
 				pr, ok := e.take(int(hi), now, e.pingNow(int(hi), now))
