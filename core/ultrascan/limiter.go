@@ -17,26 +17,31 @@ import "time"
 // probe that stays silent met a responder able to answer, which is what
 // decides open|filtered.
 //
-// Pacing has a budget. Paced answers come one per token, so pacing every
-// silent port of a mostly closed host costs a second per port: about 90 s
-// for --top-ports 100 over UDP, 250 s for the 256 protocols of -sO, where
-// Nmap 7.93 spends about 100 s and 47 s and leaves 12-22 and some 200 of
-// those ports open|filtered. No scanner can find more closed ports in less
-// time than the responder's budget allows, so the question is only where
-// to stop. A paced host stops pacing once pacing has lasted
-// limBudgetFactor times as long as the host's scan had taken when pacing
-// started, or limBudgetMin if that is longer; its ports still waiting for
-// a paced try keep the silence verdict (open|filtered), as Nmap's do when
-// its retries run out. limBudgetMin covers the common case whole: the top
-// 100 UDP ports get every closed answer, more than Nmap finds, in about
-// Nmap's time. A bigger scan gets about limBudgetMin more closed answers
-// (for -sO of a Linux host twice Nmap's, in about twice its 47 s; Nmap's
-// count alone needs 40 s at one answer a second), and the factor keeps the
-// pacing in proportion for scans that took long before they were paced
-// (many hosts, a long RTT). Config.NoPacing (--defeat-icmp-ratelimit)
-// turns pacing off.
+// At -T4 and above pacing has a budget. Paced answers come one per token,
+// so pacing every silent port of a mostly closed host costs a second per
+// port: about 90 s for --top-ports 100 over UDP, 250 s for the 256
+// protocols of -sO. Nmap 7.93 waits that out at -T3 (on the lab's fw host
+// -sO took it 284 s for 240 closed protocols) but not at -T4, where it
+// gives up after its six retries (-sO: 47 s, ~48 closed, the rest
+// open|filtered; --top-ports 100 over UDP: 12-22 left open|filtered). No
+// scanner finds more closed ports in less time than the responder's budget
+// allows, so the question is only where to stop, and a user who asked for
+// -T4 asked not to wait. So at -T4 and above a paced host stops pacing once
+// pacing has lasted limBudgetFactor times as long as the host's scan had
+// taken when pacing started, or limBudgetMin if that is longer; its ports
+// still waiting for a paced try keep the silence verdict (open|filtered),
+// as Nmap's do when its retries run out. limBudgetMin covers the common
+// case whole: the top 100 UDP ports get every closed answer, more than
+// Nmap finds. A bigger scan gets about limBudgetMin more closed answers
+// (-sO -T4 of a Linux host: ~105 closed in ~105 s, twice Nmap's in twice
+// its time; Nmap's count alone needs ~45 s at one answer a second), and the
+// factor keeps the pacing in proportion for scans that took long before
+// they were paced (many hosts, a long RTT). Below -T4 a host is paced to
+// the end, as patient as Nmap there. Config.NoPacing
+// (--defeat-icmp-ratelimit) turns pacing off.
 const (
-	// limBudgetFactor and limBudgetMin bound the time a host is paced.
+	// limBudgetFactor and limBudgetMin bound the time a host is paced at
+	// -T4 and above.
 	limBudgetFactor = 4
 	limBudgetMin    = 100 * time.Second
 	// limSamples replies to retransmissions, at least limMinSpan apart in
@@ -150,6 +155,9 @@ func (e *Engine) limReply(h *host, p *probe, drop bool, now time.Time) {
 	l.on, l.rate = true, limMargin*float64(l.n-1)/span.Seconds()
 	l.tokens, l.at, l.since = 0, now, now // it just spent one
 	l.budget = max(limBudgetMin, limBudgetFactor*now.Sub(h.start))
+	if e.cfg.TimingLevel < 4 {
+		l.budget = 0 // no budget
+	}
 	h.delay = e.cfg.ScanDelay
 	// Ports that spent their tries before the pace was known get paced
 	// tries of their own.
@@ -168,7 +176,7 @@ func (e *Engine) limReply(h *host, p *probe, drop bool, now time.Time) {
 // stopped.
 func (e *Engine) limStop(h *host, now time.Time) bool {
 	l := &h.lim
-	if !l.on || now.Sub(l.since) < l.budget {
+	if !l.on || l.budget == 0 || now.Sub(l.since) < l.budget {
 		return false
 	}
 	l.on, l.spent = false, true

@@ -140,6 +140,20 @@ func scenarios() []scenario {
 			maxElapsed: 120 * time.Second, maxPerPort: 20, maxWrong: 150, paced: 1, spent: 1,
 		},
 		{
+			// Below -T4 there is no pacing budget: every closed protocol
+			// answers, at one a second (Nmap -T3: 284 s on the lab).
+			name: "-sO as above at -T3", ports: portRange(0, 255), seeds: 1,
+			cfg: func() Config {
+				cfg := udpT4()
+				cfg.TimingLevel = 3
+				return cfg
+			},
+			net: func() simNet {
+				return simNet{hosts: []simHost{ipProtoHost()}, pingScores: true, udp: true}
+			},
+			maxElapsed: 280 * time.Second, maxPerPort: 20, maxWrong: 2, paced: 1,
+		},
+		{
 			name: "-sO as above, --defeat-icmp-ratelimit", ports: portRange(0, 255), seeds: 3,
 			cfg: func() Config {
 				cfg := udpT4()
