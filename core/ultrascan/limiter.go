@@ -22,7 +22,7 @@ import "time"
 // port: about 90 s for --top-ports 100 over UDP, 250 s for the 256
 // protocols of -sO. Nmap 7.93 waits that out at -T3 (on the lab's fw host
 // -sO took it 284 s for 240 closed protocols) but not at -T4, where it
-// gives up after its six retries (-sO: 47 s, ~48 closed, the rest
+// gives up after its six retries (-sO: 47-52 s, 48-57 closed, the rest
 // open|filtered; --top-ports 100 over UDP: 12-22 left open|filtered). No
 // scanner finds more closed ports in less time than the responder's budget
 // allows, so the question is only where to stop, and a user who asked for
@@ -33,8 +33,9 @@ import "time"
 // as Nmap's do when its retries run out. limBudgetMin covers the common
 // case whole: the top 100 UDP ports get every closed answer, more than
 // Nmap finds. A bigger scan gets about limBudgetMin more closed answers
-// (-sO -T4 of a Linux host: ~105 closed in ~105 s, twice Nmap's in twice
-// its time; Nmap's count alone needs ~45 s at one answer a second), and the
+// (-sO -T4 of the lab's fw host: 108 closed in 105 s, about twice Nmap's
+// count in twice its time; Nmap's count alone needs ~50 s at one answer a
+// second, so no scanner gets it in clearly less), and the
 // factor keeps the pacing in proportion for scans that took long before
 // they were paced (many hosts, a long RTT). Below -T4 a host is paced to
 // the end, as patient as Nmap there. Config.NoPacing
