@@ -121,7 +121,7 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Opti
 		opt.Debug("raw scan timing", "scan", spec.ScanType, "hosts", len(addrs), "ports", len(ports),
 			"elapsed", time.Since(start).Round(time.Millisecond), "probes", st.Probes, "retransmits", st.Retransmits,
 			"pings", st.Pings, "drops", st.Drops, "congestion", st.Congestion, "queue", st.QueueCongestion, "lossy", st.LossCongestion, "reactions", st.Reactions,
-			"boosts", st.Boosts, "rld_pauses", st.RLDPauses, "late", st.LateReplies,
+			"boosts", st.Boosts, "paced", st.Limited, "pacing_spent", st.PacingSpent, "rld_pauses", st.RLDPauses, "late", st.LateReplies,
 			"group_cwnd", int(cwnd), "group_ssthresh", int(ssthresh))
 	}
 	return err

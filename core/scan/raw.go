@@ -61,5 +61,10 @@ func rawTiming(p Plan, tech Technique) ultrascan.Config {
 			cfg.MaxScanDelay = p.MaxUDPScanDelay
 		}
 	}
+	// --defeat-icmp-ratelimit makes silence closed|filtered: the user
+	// chose not to wait out the ICMP rate limit, which is all pacing does.
+	if tech.Spec.Silence.State == sdk.StateClosedFiltered {
+		cfg.NoPacing = true
+	}
 	return cfg
 }

@@ -41,6 +41,9 @@ type Config struct {
 	// (§2.3). By default the engine tells random loss from congestion and
 	// keeps its windows on random loss (see doc.go).
 	NmapCongestion bool
+	// NoPacing never paces a rate-limited responder (limiter.go): its
+	// silent ports are not waited out (--defeat-icmp-ratelimit).
+	NoPacing bool
 }
 
 // DefaultConfig returns Nmap's -T3 values (nmap-internals §2.1).

@@ -16,7 +16,35 @@ import "time"
 // bucket: a probe goes out only when the model holds a token, so a paced
 // probe that stays silent met a responder able to answer, which is what
 // decides open|filtered.
+//
+// At -T4 and above pacing has a budget. Paced answers come one per token,
+// so pacing every silent port of a mostly closed host costs a second per
+// port: about 90 s for --top-ports 100 over UDP, 250 s for the 256
+// protocols of -sO. Nmap 7.93 waits that out at -T3 (on the lab's fw host
+// -sO took it 284 s for 240 closed protocols) but not at -T4, where it
+// gives up after its six retries (-sO: 47-52 s, 48-57 closed, the rest
+// open|filtered; --top-ports 100 over UDP: 12-22 left open|filtered). No
+// scanner finds more closed ports in less time than the responder's budget
+// allows, so the question is only where to stop, and a user who asked for
+// -T4 asked not to wait. So at -T4 and above a paced host stops pacing once
+// pacing has lasted limBudgetFactor times as long as the host's scan had
+// taken when pacing started, or limBudgetMin if that is longer; its ports
+// still waiting for a paced try keep the silence verdict (open|filtered),
+// as Nmap's do when its retries run out. limBudgetMin covers the common
+// case whole: the top 100 UDP ports get every closed answer, more than
+// Nmap finds. A bigger scan gets about limBudgetMin more closed answers
+// (-sO -T4 of the lab's fw host: 108 closed in 105 s, about twice Nmap's
+// count in twice its time; Nmap's count alone needs ~50 s at one answer a
+// second, so no scanner gets it in clearly less), and the
+// factor keeps the pacing in proportion for scans that took long before
+// they were paced (many hosts, a long RTT). Below -T4 a host is paced to
+// the end, as patient as Nmap there. Config.NoPacing
+// (--defeat-icmp-ratelimit) turns pacing off.
 const (
+	// limBudgetFactor and limBudgetMin bound the time a host is paced at
+	// -T4 and above.
+	limBudgetFactor = 4
+	limBudgetMin    = 100 * time.Second
 	// limSamples replies to retransmissions, at least limMinSpan apart in
 	// all, measure the answer rate.
 	limSamples = 4
@@ -58,6 +86,10 @@ type limiter struct {
 	at     time.Time // when tokens was last brought up to date
 	cut    time.Time // the last cut of the rate
 	silent time.Time // the last timeout of a paced probe
+	since  time.Time // when pacing started
+	budget time.Duration
+	// spent: the budget ran out; the host is not paced again.
+	spent bool
 	// Times of the last replies to retransmissions, oldest first.
 	// and the host's replies counted by then.
 	replies [limSamples]time.Time
@@ -89,7 +121,7 @@ func (e *Engine) limReply(h *host, p *probe, drop bool, now time.Time) {
 		}
 		return
 	}
-	if !drop || e.nmap() || len(e.ports) < 2 {
+	if !drop || e.nmap() || e.cfg.NoPacing || l.spent || len(e.ports) < 2 {
 		return
 	}
 	if l.n == limSamples {
@@ -122,7 +154,11 @@ func (e *Engine) limReply(h *host, p *probe, drop bool, now time.Time) {
 		}
 	}
 	l.on, l.rate = true, limMargin*float64(l.n-1)/span.Seconds()
-	l.tokens, l.at = 0, now // it just spent one
+	l.tokens, l.at, l.since = 0, now, now // it just spent one
+	l.budget = max(limBudgetMin, limBudgetFactor*now.Sub(h.start))
+	if e.cfg.TimingLevel < 4 {
+		l.budget = 0 // no budget
+	}
 	h.delay = e.cfg.ScanDelay
 	// Ports that spent their tries before the pace was known get paced
 	// tries of their own.
@@ -134,6 +170,27 @@ func (e *Engine) limReply(h *host, p *probe, drop bool, now time.Time) {
 	clear(h.bench)
 	h.bench = h.bench[:0]
 	e.stats.Limited++
+}
+
+// limStop ends the pacing of h once its budget is spent: the ports that
+// wait for a paced try keep their silence verdict. It reports whether it
+// stopped.
+func (e *Engine) limStop(h *host, now time.Time) bool {
+	l := &h.lim
+	if !l.on || l.budget == 0 || now.Sub(l.since) < l.budget {
+		return false
+	}
+	l.on, l.spent = false, true
+	for _, q := range [][]*probe{h.retry, h.stack} {
+		for _, p := range q {
+			p.dead = true
+		}
+	}
+	clear(h.retry)
+	clear(h.stack)
+	h.retry, h.stack = h.retry[:0], h.stack[:0]
+	e.stats.PacingSpent++
+	return true
 }
 
 // limFill brings h's model bucket up to now.
@@ -164,4 +221,10 @@ func (l *limiter) timedOut(p *probe, now time.Time) {
 // until it had limTries paced tries, whatever its try number.
 func (l *limiter) retry(p *probe) bool {
 	return l.on && p.paced < limTries
+}
+
+// expired reports a silent retransmission after the budget ran out: it is
+// not tried again.
+func (l *limiter) expired(p *probe) bool {
+	return l.spent && p.Try > 0
 }
