@@ -585,6 +585,10 @@ func (e *Engine) checkDone(hi int, now time.Time) {
 	if h.done || h.active > 0 || e.hasWork(h) {
 		return
 	}
+	if e.limHold(h) {
+		e.touch(hi)
+		return
+	}
 	h.mayGrow = false
 	for _, p := range h.bench {
 		p.dead = true

@@ -90,6 +90,8 @@ type limiter struct {
 	budget time.Duration
 	// spent: the budget ran out; the host is not paced again.
 	spent bool
+	// holds counts the rounds limHold gave the host.
+	holds int
 	// Times of the last replies to retransmissions, oldest first.
 	// and the host's replies counted by then.
 	replies [limSamples]time.Time
@@ -190,6 +192,38 @@ func (e *Engine) limStop(h *host, now time.Time) bool {
 	clear(h.stack)
 	h.retry, h.stack = h.retry[:0], h.stack[:0]
 	e.stats.PacingSpent++
+	return true
+}
+
+// limHolds bounds the extra rounds limHold gives a host: enough for
+// limSamples replies to retransmissions at one answer a second.
+const limHolds = limSamples + 2
+
+// limHold keeps a host from finishing while the pacing could still start:
+// several of its ports ran out of tries (they wait on the bench; a handful
+// is not worth the wait), it is mostly silent,
+// and a retransmission was answered, the shape of a responder out of budget
+// rather than of a filter. Such a host gets one more round of tries for its
+// benched ports, at most limHolds times, so the limiter sees its samples:
+// on the lab's fw host a -T4 UDP scan otherwise spent every try within 3 s,
+// before the fourth reply to a retransmission, and left ~90 closed ports
+// open|filtered. It reports whether it held the host.
+func (e *Engine) limHold(h *host) bool {
+	l := &h.lim
+	if e.nmap() || e.cfg.NoPacing || l.on || l.spent || l.n == 0 || len(h.bench) < limSamples || l.holds >= limHolds {
+		return false
+	}
+	if silent := h.win.expected - h.win.received; silent*limSilentDiv <= h.win.expected {
+		return false
+	}
+	l.holds++
+	for _, b := range h.bench {
+		if !b.dead {
+			h.retry = append(h.retry, b)
+		}
+	}
+	clear(h.bench)
+	h.bench = h.bench[:0]
 	return true
 }
 
