@@ -14,6 +14,10 @@ type classifier struct {
 	// defeatRST: a closed-port RST is worth what an ICMP error is
 	// (--defeat-rst-ratelimit).
 	defeatRST bool
+	// defeatICMP: so is the target's own port unreachable
+	// (--defeat-icmp-ratelimit): losing it to the limit is no drop, so it
+	// neither boosts the scan delay nor earns more tries, as in Nmap.
+	defeatICMP bool
 }
 
 // classify returns the index of the first rule that matches r, or -1. A
@@ -42,7 +46,7 @@ func (c *classifier) response(i int) ultrascan.Response {
 	r := c.rules[i]
 	switch r.Match.Kind {
 	case sdk.MatchICMP:
-		if r.Verdict.State == sdk.StateClosed {
+		if r.Verdict.State == sdk.StateClosed && !c.defeatICMP {
 			// The target's own "nobody here" (UDP's port unreachable) is
 			// the closed-port answer, as a RST is for TCP: losing it to
 			// the target's rate limit is exactly what retransmissions

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/scanfw/scanfw/core/ultrascan"
+	"github.com/scanfw/scanfw/sdk"
 )
 
 // TestResponseUnderDefeatRST checks what each SYN-scan answer is worth for
@@ -39,6 +40,37 @@ func TestResponseUnderDefeatRST(t *testing.T) {
 			got := c.response(index(tt.reason))
 			if got.Kind != tt.wantKind || got.PingScore != tt.wantScore {
 				t.Errorf("response = %+v, want kind %d score %d", got, tt.wantKind, tt.wantScore)
+			}
+		})
+	}
+}
+
+// TestResponseUnderDefeatICMP: with --defeat-icmp-ratelimit a UDP port
+// unreachable from the target is a rate-limited answer, not the positive
+// one the engine boosts and retries for.
+func TestResponseUnderDefeatICMP(t *testing.T) {
+	rules := udpRules()
+	closed := -1
+	for i, r := range rules {
+		if r.Verdict.State == sdk.StateClosed {
+			closed = i
+		}
+	}
+	if closed < 0 {
+		t.Fatal("udpRules has no closed rule")
+	}
+	for _, tt := range []struct {
+		name   string
+		defeat bool
+		want   ultrascan.ReplyKind
+	}{
+		{"default", false, ultrascan.Positive},
+		{"defeat-icmp-ratelimit", true, ultrascan.RateLimited},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &classifier{rules: rules, defeatICMP: tt.defeat}
+			if got := c.response(closed); got.Kind != tt.want {
+				t.Errorf("response = %+v, want kind %d", got, tt.want)
 			}
 		})
 	}

@@ -179,7 +179,10 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 		}
 		m = cookie.New(key, base)
 	}
-	cls := &classifier{rules: spec.Rules, defeatRST: opt.DefeatRSTRateLimit}
+	// A technique whose silence reads closed|filtered is UDP under
+	// --defeat-icmp-ratelimit: it does not wait out the ICMP limit.
+	cls := &classifier{rules: spec.Rules, defeatRST: opt.DefeatRSTRateLimit,
+		defeatICMP: spec.Silence.State == sdk.StateClosedFiltered}
 	s := &scanner{
 		spec: spec, opt: opt, b: b, byPort: byPort, cls: cls, addrs: addrs,
 		targets: make([]target, len(addrs)),
