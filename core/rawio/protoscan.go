@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/netip"
 
-	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
 
@@ -32,42 +31,7 @@ func (r *Receiver) ForProtocolScan(local netip.Addr) error {
 
 // anyProtoFilter accepts every IP packet for local and cuts it to snapLen.
 func anyProtoFilter(local netip.Addr) ([]unix.SockFilter, error) {
-	drop := bpf.RetConstant{Val: 0}
-	keep := bpf.RetConstant{Val: snapLen}
-	var prog []bpf.Instruction
-	if local.Is4() {
-		a := local.As4()
-		prog = []bpf.Instruction{
-			bpf.LoadAbsolute{Off: 12, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IP, SkipTrue: 3},
-			bpf.LoadAbsolute{Off: ethLen + 16, Size: 4},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[:]), SkipTrue: 1},
-			keep,
-			drop,
-		}
-	} else {
-		a := local.As16()
-		prog = []bpf.Instruction{
-			bpf.LoadAbsolute{Off: 12, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IPV6, SkipTrue: 9},
-		}
-		for i := 0; i < 4; i++ {
-			prog = append(prog,
-				bpf.LoadAbsolute{Off: uint32(ethLen + 24 + 4*i), Size: 4},
-				bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[4*i:]), SkipTrue: uint8(7 - 2*i)},
-			)
-		}
-		prog = append(prog, keep, drop)
-	}
-	raw, err := bpf.Assemble(prog)
-	if err != nil {
-		return nil, fmt.Errorf("assemble protocol-scan filter: %w", err)
-	}
-	out := make([]unix.SockFilter, len(raw))
-	for i, ins := range raw {
-		out[i] = unix.SockFilter{Code: ins.Op, Jt: ins.Jt, Jf: ins.Jf, K: ins.K}
-	}
-	return out, nil
+	return localFilter(local, nil)
 }
 
 // IsICMPErrorType says an ICMP reply is an error that quotes a probe (v4

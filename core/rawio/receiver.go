@@ -101,47 +101,64 @@ func NewReceiver(ifindex int, local netip.Addr) (*Receiver, error) {
 
 // replyFilter accepts TCP, UDP, SCTP and ICMP packets for local and cuts them to snapLen.
 func replyFilter(local netip.Addr) ([]unix.SockFilter, error) {
+	if local.Is4() {
+		return localFilter(local, []uint32{6, 1, 17, 132})
+	}
+	return localFilter(local, []uint32{6, 58, 17, 132})
+}
+
+// localFilter accepts IP packets for local whose protocol (IPv6: next
+// header) is one of protos, or of any protocol when protos is empty, and
+// cuts them to snapLen.
+func localFilter(local netip.Addr, protos []uint32) ([]unix.SockFilter, error) {
 	drop := bpf.RetConstant{Val: 0}
 	keep := bpf.RetConstant{Val: snapLen}
+	// The protocol test: a match jumps to keep, the last miss falls to drop.
+	var tail []bpf.Instruction
+	if len(protos) == 0 {
+		tail = []bpf.Instruction{keep, drop}
+	} else {
+		off := uint32(ethLen + 9)
+		if local.Is6() {
+			off = ethLen + 6
+		}
+		tail = append(tail, bpf.LoadAbsolute{Off: off, Size: 1})
+		for i, p := range protos {
+			tail = append(tail, bpf.JumpIf{Cond: bpf.JumpEqual, Val: p, SkipTrue: uint8(len(protos) - i)})
+		}
+		tail = append(tail, drop, keep)
+	}
+	// Every address mismatch jumps to drop: the last instruction when
+	// protos is empty, else the one before keep.
+	toDrop := func(after int) uint8 { // instructions of tail after the jump's own
+		if len(protos) == 0 {
+			return uint8(after + 1)
+		}
+		return uint8(after)
+	}
 	var prog []bpf.Instruction
 	if local.Is4() {
 		a := local.As4()
 		prog = []bpf.Instruction{
 			bpf.LoadAbsolute{Off: 12, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IP, SkipTrue: 7},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IP, SkipTrue: toDrop(2 + len(tail) - 2)},
 			bpf.LoadAbsolute{Off: ethLen + 16, Size: 4},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[:]), SkipTrue: 5},
-			bpf.LoadAbsolute{Off: ethLen + 9, Size: 1},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 4},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 1, SkipTrue: 3},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 17, SkipTrue: 2},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 132, SkipTrue: 1},
-			drop,
-			keep,
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[:]), SkipTrue: toDrop(len(tail) - 2)},
 		}
 	} else {
 		a := local.As16()
 		prog = []bpf.Instruction{
 			bpf.LoadAbsolute{Off: 12, Size: 2},
-			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IPV6, SkipTrue: 13},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: unix.ETH_P_IPV6, SkipTrue: toDrop(8 + len(tail) - 2)},
 		}
 		for i := 0; i < 4; i++ {
 			prog = append(prog,
 				bpf.LoadAbsolute{Off: uint32(ethLen + 24 + 4*i), Size: 4},
-				bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[4*i:]), SkipTrue: uint8(11 - 2*i)},
+				bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: binary.BigEndian.Uint32(a[4*i:]), SkipTrue: toDrop(6 - 2*i + len(tail) - 2)},
 			)
 		}
-		prog = append(prog,
-			bpf.LoadAbsolute{Off: ethLen + 6, Size: 1},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 6, SkipTrue: 4},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 58, SkipTrue: 3},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 17, SkipTrue: 2},
-			bpf.JumpIf{Cond: bpf.JumpEqual, Val: 132, SkipTrue: 1},
-			drop,
-			keep,
-		)
 	}
-	raw, err := bpf.Assemble(prog)
+	raw, err := bpf.Assemble(append(prog, tail...))
 	if err != nil {
 		return nil, fmt.Errorf("assemble reply filter: %w", err)
 	}

@@ -80,27 +80,11 @@ func newIPBuilders(ts []sdk.PacketTemplate, payload []byte, protos []uint16) (*b
 }
 
 func newIPBuilder(t sdk.PacketTemplate, proto uint8, payload []byte) (*builder, error) {
-	b := &builder{proto: proto, srcPort: -1, dstPort: -1, cookie: -1, csum: -1, plainSum: proto == 1 || proto == 2}
-	b.l4 = append(append(make([]byte, 0, len(t.Layer4)+len(payload)), t.Layer4...), payload...)
-	for _, s := range t.Slots {
-		want, field := 0, (*int)(nil)
-		switch s.Kind {
-		case sdk.SlotSrcPort:
-			want, field = 2, &b.srcPort
-		case sdk.SlotDstPort:
-			want, field = 2, &b.dstPort
-		case sdk.SlotCookie:
-			want, field = 4, &b.cookie
-		case sdk.SlotChecksum:
-			want, field = checksumWidth(proto), &b.csum
-		default:
-			return nil, fmt.Errorf("template %q: slot kind %d is not known to this build", t.Name, s.Kind)
-		}
-		if s.Width != want || s.Offset < 0 || s.Offset+s.Width > len(t.Layer4) {
-			return nil, fmt.Errorf("template %q: slot kind %d at %d+%d does not fit the %d-byte template (width %d)", t.Name, s.Kind, s.Offset, s.Width, len(t.Layer4), want)
-		}
-		*field = s.Offset
+	b, err := templateBuilder(t, proto, payload)
+	if err != nil {
+		return nil, err
 	}
+	b.plainSum = proto == 1 || proto == 2
 	if proto == 17 && len(b.l4) >= 8 && len(b.l4) <= 0xffff {
 		binary.BigEndian.PutUint16(b.l4[4:], uint16(len(b.l4)))
 	}

@@ -24,8 +24,11 @@ type builder struct {
 	plainSum bool
 }
 
-func newBuilder(t sdk.PacketTemplate, payload []byte) (*builder, error) {
-	b := &builder{proto: t.IPProtocol, srcPort: -1, dstPort: -1, cookie: -1, csum: -1}
+// templateBuilder copies t's layer 4 with payload appended and reads its
+// slots, checked against proto (the template's protocol, or for -sO the
+// protocol probed).
+func templateBuilder(t sdk.PacketTemplate, proto uint8, payload []byte) (*builder, error) {
+	b := &builder{proto: proto, srcPort: -1, dstPort: -1, cookie: -1, csum: -1}
 	b.l4 = append(append(make([]byte, 0, len(t.Layer4)+len(payload)), t.Layer4...), payload...)
 	for _, s := range t.Slots {
 		want, field := 0, (*int)(nil)
@@ -37,7 +40,7 @@ func newBuilder(t sdk.PacketTemplate, payload []byte) (*builder, error) {
 		case sdk.SlotCookie:
 			want, field = 4, &b.cookie
 		case sdk.SlotChecksum:
-			want, field = checksumWidth(t.IPProtocol), &b.csum
+			want, field = checksumWidth(proto), &b.csum
 		default:
 			return nil, fmt.Errorf("template %q: slot kind %d is not known to this build", t.Name, s.Kind)
 		}
@@ -48,6 +51,14 @@ func newBuilder(t sdk.PacketTemplate, payload []byte) (*builder, error) {
 			return nil, fmt.Errorf("template %q: slot kind %d at %d+%d is outside the %d-byte template", t.Name, s.Kind, s.Offset, s.Width, len(t.Layer4))
 		}
 		*field = s.Offset
+	}
+	return b, nil
+}
+
+func newBuilder(t sdk.PacketTemplate, payload []byte) (*builder, error) {
+	b, err := templateBuilder(t, t.IPProtocol, payload)
+	if err != nil {
+		return nil, err
 	}
 	if b.srcPort < 0 || b.dstPort < 0 {
 		return nil, fmt.Errorf("template %q: needs source-port and destination-port slots to match replies", t.Name)
