@@ -61,23 +61,7 @@ func TestFlagScansMatchNmap(t *testing.T) {
 		for _, a := range lab.FW.Addrs() {
 			t.Run(tc.flag+"/"+a.String(), func(t *testing.T) {
 				args := []string{tc.flag, "-n", "-Pn", "-T4", "-p", ports}
-				if a.Is6() {
-					args = append([]string{"-6"}, args...)
-				}
-				start := time.Now()
-				ours, err := compare.Scan(ctx, bin, args, a.String())
-				if err != nil {
-					t.Fatal(err)
-				}
-				mid := time.Now()
-				ref, err := compare.Nmap(ctx, args, a.String())
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("scanfw %v, nmap %v", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
-				if d := compare.Diff(ours, ref); len(d) > 0 {
-					t.Error(compare.Format("scanfw", "nmap", d))
-				}
+				ours := matchNmap(ctx, t, bin, args, a.String())
 				assertHostFacts(t, lab.FW, tc.tech, "tcp", a.String(), ours)
 			})
 		}

@@ -32,17 +32,7 @@ func TestIPProtoMatchesNmap(t *testing.T) {
 	for _, a := range lab.FW.Addrs() {
 		t.Run(a.String(), func(t *testing.T) {
 			args := []string{"-sO", "-n", "-Pn", "-T4", "--reason"}
-			if a.Is6() {
-				args = append([]string{"-6"}, args...)
-			}
-			ours, err := compare.Scan(ctx, bin, args, a.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref, err := compare.Nmap(ctx, args, a.String())
-			if err != nil {
-				t.Fatal(err)
-			}
+			ours, ref := scanBoth(ctx, t, bin, args, a.String())
 			if d := compare.Diff(ours, ref); len(d) > 0 {
 				t.Error(compare.Format("scanfw", "nmap", d))
 			}
@@ -90,17 +80,7 @@ func TestScanflagsMatchesNmap(t *testing.T) {
 	for _, flags := range [][]string{{"--scanflags", "SYNFIN"}, {"-sA", "--scanflags", "ACKPSH"}} {
 		t.Run(flags[len(flags)-1], func(t *testing.T) {
 			args := append([]string{"-n", "-Pn", "-T4", "-p", "1-100," + lab.FW.PortList("tcp")}, flags...)
-			ours, err := compare.Scan(ctx, bin, args, a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			ref, err := compare.Nmap(ctx, args, a)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if d := compare.Diff(ours, ref); len(d) > 0 {
-				t.Error(compare.Format("scanfw", "nmap", d))
-			}
+			matchNmap(ctx, t, bin, args, a)
 		})
 	}
 }

@@ -21,23 +21,7 @@ func TestUDPMatchesNmap(t *testing.T) {
 		for _, a := range h.Addrs() {
 			t.Run(h.Name+"/"+a.String(), func(t *testing.T) {
 				args := []string{"-sU", "-n", "-Pn", "-T4", "-p", h.PortList("udp")}
-				if a.Is6() {
-					args = append([]string{"-6"}, args...)
-				}
-				start := time.Now()
-				ours, err := compare.Scan(ctx, bin, args, a.String())
-				if err != nil {
-					t.Fatal(err)
-				}
-				mid := time.Now()
-				ref, err := compare.Nmap(ctx, args, a.String())
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Logf("scanfw %v, nmap %v", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
-				if d := compare.Diff(ours, ref); len(d) > 0 {
-					t.Error(compare.Format("scanfw", "nmap", d))
-				}
+				ours := matchNmap(ctx, t, bin, args, a.String())
 				assertHostFacts(t, h, lab.UDP, "udp", a.String(), ours)
 			})
 		}
@@ -61,16 +45,6 @@ func TestUDPRangeWithoutRateLimit(t *testing.T) {
 	}()
 	a := lab.FW.V4.String()
 	args := []string{"-sU", "-n", "-Pn", "-T4", "-p", "1-300," + lab.FW.PortList("udp")}
-	ours, err := compare.Scan(ctx, bin, args, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ref, err := compare.Nmap(ctx, args, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := compare.Diff(ours, ref); len(d) > 0 {
-		t.Error(compare.Format("scanfw", "nmap", d))
-	}
+	ours := matchNmap(ctx, t, bin, args, a)
 	assertHostFacts(t, lab.FW, lab.UDP, "udp", a, ours)
 }

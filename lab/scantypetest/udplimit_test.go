@@ -31,17 +31,7 @@ func TestUDPTop100UnderICMPRateLimit(t *testing.T) {
 	defer cancel()
 	a := lab.FW.V4.String()
 	args := []string{"-sU", "-n", "-Pn", "-T4", "--top-ports", "100"}
-	start := time.Now()
-	ours, err := compare.Scan(ctx, bin, args, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	mid := time.Now()
-	ref, err := compare.Nmap(ctx, args, a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("scanfw %v, nmap %v", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
+	ours, ref := scanBoth(ctx, t, bin, args, a)
 	var missed []compare.Difference
 	nmapMissed := 0
 	for _, x := range compare.Diff(ours, ref) {
