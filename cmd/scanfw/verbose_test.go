@@ -38,32 +38,37 @@ func terminalShape(out string) []string {
 	return lines
 }
 
-// TestVerboseDebugLinesMatchNmap runs the same -sT -vv -d scan of loopback
-// ports with scanfw and Nmap: the timing report, the Initiating/Scanning/
-// Completed lines, the discovered ports, the reason column and the
-// per-host lines must read the same, in the same order.
+// TestVerboseDebugLinesMatchNmap runs the same -sT scan of loopback ports
+// with scanfw and Nmap at -vv -d and at -d alone (which raises verbosity
+// too): the timing report, the Initiating/Scanning/Completed lines, the
+// discovered ports, the reason column and the per-host lines must read the
+// same, in the same order.
 func TestVerboseDebugLinesMatchNmap(t *testing.T) {
 	nmap := needTool(t, "nmap")
 	open, closed := loopbackPorts(t, 2, 2)
-	args := []string{"-n", "-sT", "-vv", "-d", "-r", "-p", joinPorts(open, closed), "127.0.0.1"}
-	r := runScanfw(t, args...)
-	if r.code != 0 {
-		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
-	}
-	ref, err := exec.Command(nmap, args...).Output()
-	if err != nil {
-		t.Fatalf("nmap: %v", err)
-	}
-	got, want := terminalShape(r.stdout), terminalShape(string(ref))
-	// Open ports are discovered in the order their answers arrive; Nmap's
-	// and ours may differ there, so compare those lines as a set.
-	sortDiscovered(got)
-	sortDiscovered(want)
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("scanfw:\n%s\n\nnmap:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if len(want) < 15 {
-		t.Errorf("nmap printed fewer lines than expected; the test compares too little:\n%s", ref)
+	for _, levels := range [][]string{{"-vv", "-d"}, {"-d"}} {
+		t.Run(strings.Join(levels, " "), func(t *testing.T) {
+			args := append([]string{"-n", "-sT", "-r", "-p", joinPorts(open, closed), "127.0.0.1"}, levels...)
+			r := runScanfw(t, args...)
+			if r.code != 0 {
+				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+			}
+			ref, err := exec.Command(nmap, args...).Output()
+			if err != nil {
+				t.Fatalf("nmap: %v", err)
+			}
+			got, want := terminalShape(r.stdout), terminalShape(string(ref))
+			// Open ports are discovered in the order their answers arrive;
+			// Nmap's and ours may differ there, so compare those lines as a set.
+			sortDiscovered(got)
+			sortDiscovered(want)
+			if strings.Join(got, "\n") != strings.Join(want, "\n") {
+				t.Errorf("scanfw:\n%s\n\nnmap:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+			if len(want) < 15 {
+				t.Errorf("nmap printed fewer lines than expected; the test compares too little:\n%s", ref)
+			}
+		})
 	}
 }
 

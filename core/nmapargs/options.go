@@ -135,7 +135,7 @@ var options = []*option{
 	}, help: "-oA <base>: normal, XML and grepable output to base.nmap, base.xml, base.gnmap"},
 	{long: []string{"append-output"}, apply: func(st *state, _, _ string) error { st.appendOutput = true; return nil }, help: "--append-output: append to output files instead of replacing them"},
 	{short: 'v', arg: optionalArg, apply: levelArg(func(p *profile.Profile) *int { return &p.Verbosity }), help: "-v, -vv, -v<n>: more verbose output"},
-	{short: 'd', arg: optionalArg, apply: levelArg(func(p *profile.Profile) *int { return &p.Debugging }), help: "-d, -dd, -d<n>: debugging output"},
+	{short: 'd', arg: optionalArg, apply: debugArg, help: "-d, -dd, -d<n>: debugging output (raises verbosity as much)"},
 	{long: []string{"stats-every"}, arg: requiredArg, apply: func(st *state, n, v string) error {
 		d, err := profile.ParseDuration(v)
 		if err != nil || d <= 0 {
@@ -312,6 +312,22 @@ func levelArg(field func(*profile.Profile) *int) func(*state, string, string) er
 		*dst += 1 + len(v)
 		return nil
 	}
+}
+
+// debugArg is -d: as in Nmap, each level of debugging is a level of
+// verbosity too (-d<n> sets both to n), so -d alone shows the -v lines.
+func debugArg(st *state, n, v string) error {
+	before := st.p.Debugging
+	if err := levelArg(func(p *profile.Profile) *int { return &p.Debugging })(st, n, v); err != nil {
+		return err
+	}
+	if v != "" && v[0] >= '0' && v[0] <= '9' {
+		st.p.Verbosity = st.p.Debugging
+	} else {
+		st.p.Verbosity = min(st.p.Verbosity+st.p.Debugging-before, 10)
+	}
+	st.p.Debugging = min(st.p.Debugging, 10)
+	return nil
 }
 
 func durationArg(field func(*profile.Timing) **time.Duration, positive bool) func(*state, string, string) error {
