@@ -215,7 +215,7 @@ func serviceFromProto(p *pb.Service) *Service {
 func scanStartToProto(s ScanStart) *pb.ScanStart {
 	out := &pb.ScanStart{Scanner: s.Scanner, Version: s.Version, Args: s.Args, StartUnixNano: unixNano(s.Start),
 		Verbose: int32(s.Verbose), Debugging: int32(s.Debugging), Reason: s.Reason, OpenOnly: s.OpenOnly,
-		ServiceScan: s.ServiceScan, DataDir: s.DataDir}
+		ServiceScan: s.ServiceScan, DataDir: s.DataDir, TimingReport: s.TimingReport, DataFiles: s.DataFiles}
 	for _, i := range s.ScanInfo {
 		out.ScanInfo = append(out.ScanInfo, &pb.ScanInfo{Type: i.Type, Protocol: protoName(i.Protocol), NumServices: int32(i.NumServices), Services: i.Services})
 	}
@@ -225,7 +225,7 @@ func scanStartToProto(s ScanStart) *pb.ScanStart {
 func scanStartFromProto(p *pb.ScanStart) ScanStart {
 	out := ScanStart{Scanner: p.GetScanner(), Version: p.GetVersion(), Args: p.GetArgs(), Start: fromUnixNano(p.GetStartUnixNano()),
 		Verbose: int(p.GetVerbose()), Debugging: int(p.GetDebugging()), Reason: p.GetReason(), OpenOnly: p.GetOpenOnly(),
-		ServiceScan: p.GetServiceScan(), DataDir: p.GetDataDir()}
+		ServiceScan: p.GetServiceScan(), DataDir: p.GetDataDir(), TimingReport: p.GetTimingReport(), DataFiles: p.GetDataFiles()}
 	for _, i := range p.GetScanInfo() {
 		out.ScanInfo = append(out.ScanInfo, ScanInfo{Type: i.GetType(), Protocol: ParseProto(i.GetProtocol()), NumServices: int(i.GetNumServices()), Services: i.GetServices()})
 	}

@@ -58,7 +58,8 @@ func TestOutputRoundTrip(t *testing.T) {
 
 	start := ScanStart{Scanner: "scanfw", Version: "0.1.0", Args: "scanfw -sT 198.18.1.2", Start: t0,
 		ScanInfo: []ScanInfo{{Type: "connect", Protocol: ProtoTCP, NumServices: 3, Services: "22,80,443"}},
-		Verbose:  2, Debugging: 1, Reason: true, OpenOnly: true}
+		Verbose:  2, Debugging: 1, Reason: true, OpenOnly: true,
+		TimingReport: "--- report ---\n", DataFiles: []string{"/usr/share/nmap/nmap-services"}}
 	b, err := cl.Start(ctx, OutputDest{Path: "out.xml", Append: true}, start)
 	if err != nil || string(b) != "start scanfw -sT 198.18.1.2" {
 		t.Fatalf("Start = %q, %v", b, err)

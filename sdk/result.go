@@ -166,6 +166,11 @@ type ScanStart struct {
 	ServiceScan bool
 	// DataDir is where data files were read from ("" for built-in data).
 	DataDir string
+	// TimingReport is -d's block of timing values, as Nmap prints it after
+	// its first line ("" below -d).
+	TimingReport string
+	// DataFiles are the Nmap-format data files the core read, full paths.
+	DataFiles []string
 }
 
 // ScanEnd closes a scan. Exit is "success" or "error"; an interrupted or

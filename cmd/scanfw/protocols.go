@@ -14,15 +14,11 @@ import (
 
 // protocolNames names IP protocol numbers for an IP protocol scan's
 // service column, as Nmap does from nmap-protocols: the installed file
-// (or --datadir's) unless --no-nmap-data, else the project's own IANA
-// table. Lines that do not parse are skipped.
-func protocolNames(dataDir string, noNmap bool) [256]string {
+// (or --datadir's) unless --no-nmap-data (dir ""), else the project's own
+// IANA table. Lines that do not parse are skipped.
+func protocolNames(dir string) [256]string {
 	src := data.Protocols
-	if !noNmap {
-		dir := dataDir
-		if dir == "" {
-			dir = "/usr/share/nmap"
-		}
+	if dir != "" {
 		if b, err := os.ReadFile(filepath.Join(dir, "nmap-protocols")); err == nil {
 			src = b
 		}

@@ -244,12 +244,15 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 	start := sdk.ScanStart{
 		Scanner: "scanfw", Version: Version, Args: inv.CommandLine, Start: time.Now(),
 		Verbose: p.Verbosity, Debugging: p.Debugging, Reason: p.Reason, OpenOnly: p.OpenOnly,
-		ServiceScan: p.Version.Enabled,
+		ServiceScan: p.Version.Enabled, DataFiles: nmapDataFiles(p, techs),
 	}
 	for _, t := range techs {
 		start.ScanInfo = append(start.ScanInfo, sdk.ScanInfo{Type: t.Spec.ScanType, Protocol: t.Spec.Proto, NumServices: len(t.Ports), Services: ports.Ranges(t.Ports)})
 	}
 	r := p.Timing.Resolve()
+	if p.Debugging >= 1 {
+		start.TimingReport = timingReport(r)
+	}
 	for _, w := range r.Warnings {
 		fmt.Fprintf(stderr, "WARNING: %s\n", w)
 	}
@@ -283,7 +286,7 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		},
 		Log: log,
 	}
-	s.plan.ServiceName = withProtocolNames(protocolNames(p.DataDir, p.NoNmapData), s.plan.ServiceName)
+	s.plan.ServiceName = withProtocolNames(protocolNames(nmapDataDir(p)), s.plan.ServiceName)
 	s.plan.MaxUDPScanDelay = r.MaxUDPScanDelay
 	if p.Timing.MaxHostgroup != nil {
 		s.plan.MaxGroup = *p.Timing.MaxHostgroup
@@ -372,11 +375,7 @@ func openDest(path string, appendTo bool, stdout io.Writer) (io.Writer, error) {
 
 func loadServices(p *profile.Profile, log hclog.Logger) (*services.DB, error) {
 	src := services.Source{Name: "scanfw-services (built in)", Data: data.Services}
-	if !p.NoNmapData {
-		dir := p.DataDir
-		if dir == "" {
-			dir = "/usr/share/nmap"
-		}
+	if dir := nmapDataDir(p); dir != "" {
 		path := filepath.Join(dir, "nmap-services")
 		if b, err := os.ReadFile(path); err == nil {
 			src = services.Source{Name: path, Data: b}

@@ -21,9 +21,6 @@ func newTerminal(inv *nmapargs.Invocation, stdout, stderr io.Writer) *progress.T
 		}
 	}
 	opt := progress.Options{Verbose: p.Verbosity, Debugging: p.Debugging, Discovered: discovered, StatsEvery: inv.StatsEvery}
-	if p.Debugging >= 1 && discovered {
-		opt.AfterStart = timingReport(p.Timing.Resolve())
-	}
 	return progress.New(stdout, stderr, opt)
 }
 

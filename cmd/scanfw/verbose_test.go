@@ -1,20 +1,23 @@
 package main
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
 )
 
-// terminalShape keeps the lines of -vv -d output that scanfw promises to
-// print as Nmap does, with times and latencies masked. Nmap's other debug
-// lines ("Overall sending rates", "Read from ...") and the scanner's own
+// terminalShape keeps the lines of -v/-d output that scanfw promises to
+// print as Nmap does, with times, latencies and the data directory (Nmap
+// names it relative to its binary) masked. Nmap's other debug lines
+// ("Overall sending rates", "Packet capture filter") and the scanner's own
 // header and summary lines are left out.
 func terminalShape(out string) []string {
 	keep := regexp.MustCompile(`^(-{15} Timing report|  hostgroups:|  rtt-timeouts:|  max-scan-delay:|  parallelism:|  max-retries:|  min-rate:|-{45}$|` +
-		`Initiating |Scanning |Discovered open port|Completed |Host is up|Scanned at |PORT |\d+/tcp |Final times for host)`)
+		`Initiating |Scanning |Discovered open port|Completed |Host is up|Scanned at |PORT |\d+/tcp |Final times for host|Read data files from|Read from )`)
 	masks := []struct {
 		re   *regexp.Regexp
 		with string
@@ -24,6 +27,8 @@ func terminalShape(out string) []string {
 		{regexp.MustCompile(`\(\d+(\.\d+)?s latency\)`), "(L latency)"},
 		{regexp.MustCompile(`Scanned at .* for \d+s`), "Scanned at DATE for Ns"},
 		{regexp.MustCompile(`srtt: \d+ rttvar: \d+  to: \d+`), "srtt: S rttvar: V  to: T"},
+		{regexp.MustCompile(`^Read data files from: .*`), "Read data files from: DIR"},
+		{regexp.MustCompile(`^Read from [^:]*:`), "Read from DIR:"},
 	}
 	var lines []string
 	for _, l := range strings.Split(out, "\n") {
@@ -39,36 +44,56 @@ func terminalShape(out string) []string {
 }
 
 // TestVerboseDebugLinesMatchNmap runs the same -sT scan of loopback ports
-// with scanfw and Nmap at -vv -d and at -d alone (which raises verbosity
-// too): the timing report, the Initiating/Scanning/Completed lines, the
-// discovered ports, the reason column and the per-host lines must read the
-// same, in the same order.
+// with scanfw and Nmap at -v, at -vv -d and at -d alone (which raises
+// verbosity too): the timing report, the Initiating/Scanning/Completed
+// lines, the discovered ports, the reason column, the per-host lines and
+// the data-files note must read the same, in the same order, on standard
+// output and in the -oN file.
 func TestVerboseDebugLinesMatchNmap(t *testing.T) {
 	nmap := needTool(t, "nmap")
 	open, closed := loopbackPorts(t, 2, 2)
-	for _, levels := range [][]string{{"-vv", "-d"}, {"-d"}} {
-		t.Run(strings.Join(levels, " "), func(t *testing.T) {
-			args := append([]string{"-n", "-sT", "-r", "-p", joinPorts(open, closed), "127.0.0.1"}, levels...)
-			r := runScanfw(t, args...)
+	for _, tc := range []struct {
+		levels   []string
+		minLines int // how many lines nmap prints that the comparison keeps, at least
+	}{{[]string{"-v"}, 8}, {[]string{"-vv", "-d"}, 16}, {[]string{"-d"}, 16}} {
+		t.Run(strings.Join(tc.levels, " "), func(t *testing.T) {
+			dir := t.TempDir()
+			args := append([]string{"-n", "-sT", "-r", "-p", joinPorts(open, closed), "127.0.0.1"}, tc.levels...)
+			r := runScanfw(t, append(args, "-oN", filepath.Join(dir, "scanfw.nmap"))...)
 			if r.code != 0 {
 				t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
 			}
-			ref, err := exec.Command(nmap, args...).Output()
+			ref, err := exec.Command(nmap, append(args, "-oN", filepath.Join(dir, "nmap.nmap"))...).Output()
 			if err != nil {
 				t.Fatalf("nmap: %v", err)
 			}
-			got, want := terminalShape(r.stdout), terminalShape(string(ref))
-			// Open ports are discovered in the order their answers arrive;
-			// Nmap's and ours may differ there, so compare those lines as a set.
-			sortDiscovered(got)
-			sortDiscovered(want)
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("scanfw:\n%s\n\nnmap:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			sameShape(t, "stdout", r.stdout, string(ref), tc.minLines)
+			ourFile, err := os.ReadFile(filepath.Join(dir, "scanfw.nmap"))
+			if err != nil {
+				t.Fatal(err)
 			}
-			if len(want) < 15 {
-				t.Errorf("nmap printed fewer lines than expected; the test compares too little:\n%s", ref)
+			refFile, err := os.ReadFile(filepath.Join(dir, "nmap.nmap"))
+			if err != nil {
+				t.Fatal(err)
 			}
+			sameShape(t, "-oN file", string(ourFile), string(refFile), tc.minLines-4)
 		})
+	}
+}
+
+// sameShape compares the terminalShape of two outputs.
+func sameShape(t *testing.T, what, ours, ref string, minLines int) {
+	t.Helper()
+	got, want := terminalShape(ours), terminalShape(ref)
+	// Open ports are discovered in the order their answers arrive; Nmap's
+	// and ours may differ there, so compare those lines as a set.
+	sortDiscovered(got)
+	sortDiscovered(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s: scanfw:\n%s\n\nnmap:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if len(want) < minLines {
+		t.Errorf("%s: nmap printed %d lines the comparison keeps, want at least %d; it compares too little:\n%s", what, len(want), minLines, ref)
 	}
 }
 

@@ -2,7 +2,6 @@ package progress
 
 import (
 	"fmt"
-	"io"
 	"net/netip"
 	"time"
 
@@ -85,16 +84,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-func (t *Terminal) afterStart() {
-	if t.opt.AfterStart == "" {
-		return
-	}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.eraseLocked()
-	io.WriteString(t.stdout, t.opt.AfterStart)
 }
 
 // finalTimes prints Nmap's -d line with a host's timing estimates in

@@ -34,9 +34,6 @@ type Options struct {
 	Redraw time.Duration
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// AfterStart is printed to stdout right after the outputs have started
-	// (after Nmap's "Starting" line): -d's timing report.
-	AfterStart string
 	// Debugging is -d's level: 1 and up print each host's final timing
 	// values after its report.
 	Debugging int
@@ -351,11 +348,7 @@ func (w watchedSink) Start(ctx context.Context, s sdk.ScanStart) error {
 		w.t.start = s.Start
 	}
 	w.t.mu.Unlock()
-	if err := w.inner.Start(ctx, s); err != nil {
-		return err
-	}
-	w.t.afterStart()
-	return nil
+	return w.inner.Start(ctx, s)
 }
 
 func (w watchedSink) Host(ctx context.Context, h sdk.Host) error {

@@ -18,8 +18,11 @@
 package normal
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 
@@ -68,10 +71,14 @@ func (w *Writer) Start(_ context.Context, dest sdk.OutputDest, scan sdk.ScanStar
 	w.stdout = dest.Path == "-"
 	w.scan = scan
 	name := nmaptext.Scanner(scan)
+	var b []byte
 	if w.stdout {
-		return fmt.Appendf(nil, "Starting %s %s ( %s ) at %s\n", name, scan.Version, nmaptext.ProjectURL, nmaptext.Clock(scan.Start)), nil
+		b = fmt.Appendf(nil, "Starting %s %s ( %s ) at %s\n", name, scan.Version, nmaptext.ProjectURL, nmaptext.Clock(scan.Start))
+	} else {
+		b = fmt.Appendf(nil, "# %s %s scan initiated %s as: %s\n", name, scan.Version, nmaptext.Ctime(scan.Start), scan.Args)
 	}
-	return fmt.Appendf(nil, "# %s %s scan initiated %s as: %s\n", name, scan.Version, nmaptext.Ctime(scan.Start), scan.Args), nil
+	// -d's timing report follows the first line, on screen and in files.
+	return append(b, scan.TimingReport...), nil
 }
 
 // Host writes one host's report, or nothing for a host Nmap would not show.
@@ -94,6 +101,7 @@ func (w *Writer) End(_ context.Context, e sdk.ScanEnd) ([]byte, error) {
 		}
 		return []byte(b.String()), nil
 	}
+	b.WriteString(dataFilesNote(w.scan))
 	if w.scan.ServiceScan {
 		fmt.Fprintf(&b, "Service detection performed. Please report any incorrect results at %s/issues .\n", nmaptext.ProjectURL)
 	}
@@ -380,3 +388,47 @@ func serviceInfo(b *strings.Builder, h sdk.Host) {
 }
 
 var _ sdk.Output = (*Writer)(nil)
+
+// dataFilesNote is Nmap's account of the data files it read, before the
+// closing lines: at -v the one directory they all came from; at -d, or
+// when they came from several directories, each directory with its files
+// ("Read from DIR: a b."), sorted; at -d "No data files read." when none
+// were.
+func dataFilesNote(s sdk.ScanStart) string {
+	if len(s.DataFiles) == 0 {
+		if s.Debugging > 0 {
+			return "No data files read.\n"
+		}
+		return ""
+	}
+	type file struct{ dir, name string }
+	files := make([]file, len(s.DataFiles))
+	for i, p := range s.DataFiles {
+		files[i] = file{filepath.Dir(p), filepath.Base(p)}
+	}
+	slices.SortFunc(files, func(a, b file) int {
+		return cmp.Or(cmp.Compare(a.dir, b.dir), cmp.Compare(a.name, b.name))
+	})
+	dirs := 1
+	for i := 1; i < len(files); i++ {
+		if files[i].dir != files[i-1].dir {
+			dirs++
+		}
+	}
+	var b strings.Builder
+	switch {
+	case dirs == 1 && s.Verbose > 0 && s.Debugging == 0:
+		fmt.Fprintf(&b, "Read data files from: %s\n", files[0].dir)
+	case s.Debugging > 0 || dirs > 1:
+		for i, f := range files {
+			if i == 0 || f.dir != files[i-1].dir {
+				fmt.Fprintf(&b, "Read from %s:", f.dir)
+			}
+			fmt.Fprintf(&b, " %s", f.name)
+			if i == len(files)-1 || files[i+1].dir != f.dir {
+				b.WriteString(".\n")
+			}
+		}
+	}
+	return b.String()
+}

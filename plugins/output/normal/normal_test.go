@@ -316,3 +316,46 @@ func TestProtocolScanNotShown(t *testing.T) {
 		}
 	}
 }
+
+// TestDataFilesNote: Nmap's account of its data files, by verbosity and
+// by how many directories the files came from.
+func TestDataFilesNote(t *testing.T) {
+	two := []string{"/usr/share/nmap/nmap-services", "/opt/d/nmap-service-probes", "/usr/share/nmap/nmap-payloads"}
+	for _, c := range []struct {
+		name  string
+		start sdk.ScanStart
+		want  string
+	}{
+		{"quiet", sdk.ScanStart{DataFiles: two[:1]}, ""},
+		{"-v one directory", sdk.ScanStart{Verbose: 1, DataFiles: two[:1]}, "Read data files from: /usr/share/nmap\n"},
+		{"-d one directory", sdk.ScanStart{Verbose: 1, Debugging: 1, DataFiles: []string{two[2], two[0]}},
+			"Read from /usr/share/nmap: nmap-payloads nmap-services.\n"},
+		{"two directories, even quiet", sdk.ScanStart{DataFiles: two},
+			"Read from /opt/d: nmap-service-probes.\nRead from /usr/share/nmap: nmap-payloads nmap-services.\n"},
+		{"none at -v", sdk.ScanStart{Verbose: 1}, ""},
+		{"none at -d", sdk.ScanStart{Verbose: 1, Debugging: 1}, "No data files read.\n"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := dataFilesNote(c.start); got != c.want {
+				t.Errorf("got %q, want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// TestTimingReportFollowsFirstLine: -d's report comes right after the
+// banner on standard output and after the header comment in a file.
+func TestTimingReportFollowsFirstLine(t *testing.T) {
+	ctx := context.Background()
+	for _, path := range []string{"-", "scan.nmap"} {
+		w := New()
+		out, err := w.Start(ctx, sdk.OutputDest{Path: path}, sdk.ScanStart{Scanner: "scanfw", Version: "1", TimingReport: "REPORT\n"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		lines := strings.Split(string(out), "\n")
+		if len(lines) != 3 || lines[1] != "REPORT" || lines[2] != "" {
+			t.Errorf("%s: %q, want the first line, then the report", path, out)
+		}
+	}
+}

@@ -2313,6 +2313,13 @@ type ScanStart struct {
 	OpenOnly      bool                   `protobuf:"varint,9,opt,name=open_only,json=openOnly,proto3" json:"open_only,omitempty"`
 	ServiceScan   bool                   `protobuf:"varint,10,opt,name=service_scan,json=serviceScan,proto3" json:"service_scan,omitempty"` // version detection (-sV) runs in this scan
 	DataDir       string                 `protobuf:"bytes,11,opt,name=data_dir,json=dataDir,proto3" json:"data_dir,omitempty"`              // where data files were read from, if any
+	// -d: the timing values the scan uses, as Nmap's "Timing report" block
+	// (lines ending in newlines); human-readable outputs print it after
+	// their first line.
+	TimingReport string `protobuf:"bytes,12,opt,name=timing_report,json=timingReport,proto3" json:"timing_report,omitempty"`
+	// Nmap-format data files the core read (full paths), for Nmap's "Read
+	// data files from" line at -v and its per-file list at -d.
+	DataFiles     []string `protobuf:"bytes,13,rep,name=data_files,json=dataFiles,proto3" json:"data_files,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -2422,6 +2429,20 @@ func (x *ScanStart) GetDataDir() string {
 		return x.DataDir
 	}
 	return ""
+}
+
+func (x *ScanStart) GetTimingReport() string {
+	if x != nil {
+		return x.TimingReport
+	}
+	return ""
+}
+
+func (x *ScanStart) GetDataFiles() []string {
+	if x != nil {
+		return x.DataFiles
+	}
+	return nil
 }
 
 type ScanInfo struct {
@@ -3360,7 +3381,7 @@ const file_scanfw_v1_plugin_proto_rawDesc = "" +
 	"\vOutputStart\x12(\n" +
 	"\x04scan\x18\x01 \x01(\v2\x14.scanfw.v1.ScanStartR\x04scan\x12 \n" +
 	"\vdestination\x18\x02 \x01(\tR\vdestination\x12\x16\n" +
-	"\x06append\x18\x03 \x01(\bR\x06append\"\xd8\x02\n" +
+	"\x06append\x18\x03 \x01(\bR\x06append\"\x9c\x03\n" +
 	"\tScanStart\x12\x18\n" +
 	"\ascanner\x18\x01 \x01(\tR\ascanner\x12\x18\n" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12\x12\n" +
@@ -3373,7 +3394,10 @@ const file_scanfw_v1_plugin_proto_rawDesc = "" +
 	"\topen_only\x18\t \x01(\bR\bopenOnly\x12!\n" +
 	"\fservice_scan\x18\n" +
 	" \x01(\bR\vserviceScan\x12\x19\n" +
-	"\bdata_dir\x18\v \x01(\tR\adataDir\"y\n" +
+	"\bdata_dir\x18\v \x01(\tR\adataDir\x12#\n" +
+	"\rtiming_report\x18\f \x01(\tR\ftimingReport\x12\x1d\n" +
+	"\n" +
+	"data_files\x18\r \x03(\tR\tdataFiles\"y\n" +
 	"\bScanInfo\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x1a\n" +
 	"\bprotocol\x18\x02 \x01(\tR\bprotocol\x12!\n" +
