@@ -49,6 +49,10 @@ type Options struct {
 	// "Discovered open port"); host indexes Run's addrs. It runs on the
 	// scan's goroutine and must return quickly.
 	OnPort func(host int, p sdk.Port)
+	// Carry, when set, starts the group from what the previous group of
+	// the same scan learnt and receives what this one learnt
+	// (ultrascan.Carry), so a wide scan's groups do not each start cold.
+	Carry *ultrascan.Carry
 }
 
 // HostResult is one host's raw scan, delivered as soon as the host is
@@ -115,6 +119,9 @@ func Run(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, opt Opti
 	defer s.close()
 	start := time.Now()
 	err = s.run(ctx, done)
+	if opt.Carry != nil && err == nil {
+		*opt.Carry = s.eng.Carry()
+	}
 	if opt.Debug != nil {
 		st := s.eng.Stats()
 		cwnd, ssthresh := s.eng.GroupWindow()
@@ -221,6 +228,9 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 	}
 	// Every socket is open before the first probe leaves.
 	s.eng = ultrascan.New(cfg, len(addrs), ports, time.Now())
+	if opt.Carry != nil {
+		s.eng.Resume(time.Now(), *opt.Carry)
+	}
 	for _, p := range s.paths {
 		s.wg.Add(1)
 		go s.receive(p)

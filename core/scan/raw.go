@@ -26,6 +26,7 @@ func runRaw(ctx context.Context, p Plan, tech Technique, hosts []*hostState, wid
 			addrs[i] = h.target.Addr
 		}
 		opt := p.Raw
+		opt.Carry = p.carries.of(tech.PluginID)
 		if opt.Debug == nil && p.Log.IsDebug() {
 			opt.Debug = p.Log.Debug
 		}

@@ -79,6 +79,8 @@ type Plan struct {
 	// Trace, if set, prints every connect() and its outcome
 	// (--packet-trace); raw techniques trace through Raw.Trace.
 	Trace *packettrace.Tracer
+
+	carries carries // set by Run
 }
 
 // Sink receives the scan's events; the output fan-out implements it.
@@ -95,6 +97,7 @@ func Run(ctx context.Context, p Plan, sink Sink) (sdk.ScanEnd, error) {
 	if p.Log == nil {
 		p.Log = hclog.NewNullLogger()
 	}
+	p.carries = carries{}
 	start := p.Start.Start
 	if start.IsZero() {
 		start = time.Now()

@@ -9,14 +9,19 @@ package ultrascan
 // was never cut and most of the group's probes went unanswered, the first
 // try to a host that never answered grows it as a reply in slow start
 // would, up to the window's ceiling. A few live hosts in the range do not
-// stop it; a group that mostly answers, or the first drop read as
-// congestion, does.
+// stop it; a group that mostly answers does, and so does a group path
+// that shows congestion now (queueing, or loss too frequent to be
+// random). An old cut does not: the window starts from the cut, and
+// groups carry their window to the next (carry.go), so a cut made for
+// good would leave every later group of a wide sweep at the ten probes
+// per timeout this growth exists to avoid.
 // silentShare: the growth stops once more than 1/silentShare of the
 // group's timing events were replies.
 const silentShare = 2
 
 func (e *Engine) silentGrowth(h *host, p *probe) {
-	if e.nmap() || p.Ping || p.Try > 0 || h.win.received > 0 || e.group.cut ||
+	if e.nmap() || p.Ping || p.Try > 0 || h.win.received > 0 ||
+		e.gpath.inflated() || e.gpath.lossy() ||
 		e.group.received*silentShare >= e.group.expected {
 		return
 	}

@@ -43,6 +43,9 @@ type simNet struct {
 	// udp scores replies as a UDP driver does: an answer 3, a port
 	// unreachable 2.
 	udp bool
+	// carry, if set, starts the engine from it and receives what the
+	// engine learnt (one group of a series, see carry.go).
+	carry *Carry
 }
 
 type simReply struct {
@@ -93,6 +96,9 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 	hosts := net.hosts
 	rng := rand.New(rand.NewPCG(seed, seed))
 	e := New(cfg, len(hosts), ports, t0)
+	if net.carry != nil {
+		e.Resume(t0, *net.carry)
+	}
 	res := simResult{perPort: map[[2]int]int{}, answered: map[[2]int]bool{}, engine: e}
 	var pending replyHeap
 	var lastDeparture time.Time
@@ -200,6 +206,9 @@ func simulateNet(t *testing.T, cfg Config, net simNet, ports []uint16, seed uint
 		}
 	}
 	res.elapsed = now.Sub(t0)
+	if net.carry != nil {
+		*net.carry = e.Carry()
+	}
 	return res
 }
 
