@@ -17,16 +17,27 @@ const usableNUD = unix.NUD_REACHABLE | unix.NUD_STALE | unix.NUD_DELAY | unix.NU
 
 // Neighbour returns the MAC the kernel has for addr on ifindex, if it has a usable one.
 func Neighbour(addr netip.Addr, ifindex int) (net.HardwareAddr, bool, error) {
+	table, err := neighbours(ifindex, addr.Is6())
+	if err != nil {
+		return nil, false, err
+	}
+	mac, ok := table[addr.Unmap()]
+	return mac, ok, nil
+}
+
+// neighbours dumps the kernel's usable neighbour entries of one family on
+// ifindex.
+func neighbours(ifindex int, v6 bool) (map[netip.Addr]net.HardwareAddr, error) {
 	family := uint8(unix.AF_INET)
-	if addr.Is6() {
+	if v6 {
 		family = unix.AF_INET6
 	}
 	ndm := unix.NdMsg{Family: family, Ifindex: int32(ifindex)}
 	msgs, err := nlRequest(unix.RTM_GETNEIGH, unix.NLM_F_DUMP, structBytes(&ndm))
 	if err != nil {
-		return nil, false, fmt.Errorf("neighbour dump: %w", err)
+		return nil, fmt.Errorf("neighbour dump: %w", err)
 	}
-	want := addr.AsSlice()
+	table := map[netip.Addr]net.HardwareAddr{}
 	for _, m := range msgs {
 		if m.Header.Type != unix.RTM_NEWNEIGH || len(m.Data) < unix.SizeofNdMsg {
 			continue
@@ -37,7 +48,7 @@ func Neighbour(addr netip.Addr, ifindex int) (net.HardwareAddr, bool, error) {
 		}
 		attrs, err := parseAttrs(m.Data[unix.SizeofNdMsg:])
 		if err != nil {
-			return nil, false, fmt.Errorf("parse neighbour: %w", err)
+			return nil, fmt.Errorf("parse neighbour: %w", err)
 		}
 		var dst, lladdr []byte
 		for _, a := range attrs {
@@ -48,66 +59,26 @@ func Neighbour(addr netip.Addr, ifindex int) (net.HardwareAddr, bool, error) {
 				lladdr = a.Value
 			}
 		}
-		if bytes.Equal(dst, want) && len(lladdr) == 6 {
-			return net.HardwareAddr(bytes.Clone(lladdr)), true, nil
+		if a, ok := netip.AddrFromSlice(dst); ok && len(lladdr) == 6 {
+			table[a.Unmap()] = net.HardwareAddr(bytes.Clone(lladdr))
 		}
 	}
-	return nil, false, nil
+	return table, nil
 }
 
 // resolve returns the next hop's MAC, asking the kernel to resolve it when the
-// table has no usable entry. The kernel does the ARP/ND itself (with its retries
-// and its own source address), which is simpler and more correct than crafting
-// ARP over AF_PACKET: one datagram to the next hop's discard port, sent from a
-// socket bound to the interface, makes the kernel queue it and resolve.
+// entry is missing. ResolveAll does the work; one hop is a group of one.
 func resolve(ctx context.Context, hop netip.Addr, ifi Interface, timeout time.Duration) (net.HardwareAddr, error) {
-	if mac, ok, err := Neighbour(hop, ifi.Index); err != nil || ok {
-		return mac, err
-	}
-	if timeout <= 0 {
-		timeout = time.Second
-	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	if err := nudge(hop, ifi); err != nil {
+	macs, err := ResolveAll(ctx, ifi, []netip.Addr{hop}, timeout)
+	if err != nil {
 		return nil, err
 	}
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for n := 0; ; n++ {
-		select {
-		case <-ctx.Done():
-			return nil, fmt.Errorf("%w within %s", ErrNoNeighbour, timeout)
-		case <-tick.C:
+	mac, ok := macs[hop.Unmap()]
+	if !ok {
+		if timeout <= 0 {
+			timeout = time.Second
 		}
-		if mac, ok, err := Neighbour(hop, ifi.Index); err != nil || ok {
-			return mac, err
-		}
-		if n%40 == 39 { // re-nudge every 200 ms in case the first request was lost
-			if err := nudge(hop, ifi); err != nil {
-				return nil, err
-			}
-		}
+		return nil, fmt.Errorf("%w within %s", ErrNoNeighbour, timeout)
 	}
-}
-
-func nudge(hop netip.Addr, ifi Interface) error {
-	family := unix.AF_INET6
-	var sa unix.Sockaddr = &unix.SockaddrInet6{Port: 9, Addr: hop.As16(), ZoneId: uint32(ifi.Index)}
-	if hop.Is4() {
-		family = unix.AF_INET
-		sa = &unix.SockaddrInet4{Port: 9, Addr: hop.As4()}
-	}
-	fd, err := unix.Socket(family, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, 0)
-	if err != nil {
-		return fmt.Errorf("resolve %s: socket: %w", hop, err)
-	}
-	defer unix.Close(fd)
-	if err := unix.BindToDevice(fd, ifi.Name); err != nil {
-		return fmt.Errorf("resolve %s: bind to %s: %w", hop, ifi.Name, err)
-	}
-	// EAGAIN or EHOSTUNREACH from an earlier failed resolution are expected;
-	// only the neighbour table decides.
-	_ = unix.Sendto(fd, nil, 0, sa)
-	return nil
+	return mac, nil
 }

@@ -59,6 +59,10 @@ type Options struct {
 	Src netip.Addr
 	// ResolveTimeout bounds the wait for a missing neighbour entry; 0 means 1 s.
 	ResolveTimeout time.Duration
+	// Unresolved leaves NextHopMAC empty on an Ethernet link instead of
+	// resolving it, for a caller that resolves many routes' next hops
+	// together with ResolveAll.
+	Unresolved bool
 }
 
 // ErrNoNeighbour is returned when the next hop does not answer ARP or ND.
@@ -109,6 +113,9 @@ func Lookup(ctx context.Context, dst netip.Addr, opt Options) (Route, error) {
 	if len(r.Iface.MAC) == 0 {
 		// Point-to-point links (tun, wireguard) carry no Ethernet header; the
 		// sender has to use a cooked socket there.
+		return r, nil
+	}
+	if opt.Unresolved {
 		return r, nil
 	}
 	mac, err := resolve(ctx, r.NextHop(), r.Iface, opt.ResolveTimeout)

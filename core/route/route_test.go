@@ -177,3 +177,37 @@ func TestLookupErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestResolveAll: present next hops resolve and absent ones are left out,
+// and a batch of absent hops costs about one timeout, not one each.
+func TestResolveAll(t *testing.T) {
+	l := newLab(t)
+	l.client.IP(t, "neigh flush dev rtc0")
+	gw4, gw6 := netip.MustParseAddr("198.18.200.2"), netip.MustParseAddr("2001:db8:200::2")
+	hops := []netip.Addr{gw4, gw6, netip.MustParseAddr("198.18.200.5")}
+	for i := range 20 {
+		hops = append(hops, netip.MustParseAddr(fmt.Sprintf("2001:db8:200::1:%x", i+1)))
+	}
+	const timeout = 300 * time.Millisecond
+	var macs map[netip.Addr]net.HardwareAddr
+	var took time.Duration
+	if err := l.client.Do(func() error {
+		ifi, err := net.InterfaceByName("rtc0")
+		if err != nil {
+			return err
+		}
+		start := time.Now()
+		macs, err = ResolveAll(context.Background(), Interface{Index: ifi.Index, Name: ifi.Name, MAC: ifi.HardwareAddr}, hops, timeout)
+		took = time.Since(start)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if len(macs) != 2 || macs[gw4].String() != l.gwMAC.String() || macs[gw6].String() != l.gwMAC.String() {
+		t.Errorf("resolved %v, want only the gateway's two addresses at %s", macs, l.gwMAC)
+	}
+	// One by one the 21 absent hops would take 21 timeouts (6.3 s).
+	if took > 10*timeout {
+		t.Errorf("took %v for 21 absent hops, want about one timeout (%v)", took, timeout)
+	}
+}
