@@ -70,8 +70,8 @@ type HostResult struct {
 // maxWait bounds one wait so cancellation is noticed promptly.
 const maxWait = 50 * time.Millisecond
 
-// routeWorkers bounds the concurrent route lookups: an absent neighbour
-// costs its resolve timeout, and a group may hold many of them.
+// routeWorkers bounds the concurrent route lookups (netlink round trips;
+// next hops are resolved afterwards, all together).
 const routeWorkers = 32
 
 // frameSender is rawio.SenderPool (AF_PACKET) or rawio.IPSender (raw IP on lo).
@@ -250,7 +250,7 @@ func (s *scanner) routeAll(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				routes[i], errs[i] = route.Lookup(ctx, s.addrs[i], route.Options{Iface: s.opt.Iface, Src: s.opt.Src})
+				routes[i], errs[i] = route.Lookup(ctx, s.addrs[i], route.Options{Iface: s.opt.Iface, Src: s.opt.Src, Unresolved: true})
 			}
 		}()
 	}
@@ -259,6 +259,9 @@ func (s *scanner) routeAll(ctx context.Context) error {
 	}
 	close(work)
 	wg.Wait()
+	if err := resolveNextHops(ctx, routes, errs); err != nil {
+		return fmt.Errorf("raw scan: %w", err)
+	}
 	type pathKey struct {
 		ifindex int
 		src     netip.Addr
@@ -287,6 +290,52 @@ func (s *scanner) routeAll(ctx context.Context) error {
 			byKey[k] = pi
 		}
 		s.targets[i] = target{path: pi, head: newHead(!rt.Loopback, rt.Iface.MAC, rt.NextHopMAC, rt.Src, s.addrs[i])}
+	}
+	return nil
+}
+
+// resolveNextHops fills the next-hop MACs of routes over Ethernet links,
+// each distinct hop once and every hop of a link together
+// (route.ResolveAll): a group of absent on-link addresses costs one
+// resolve timeout, not one per address. A route whose hop did not resolve
+// gets route.ErrNoNeighbour in errs.
+func resolveNextHops(ctx context.Context, routes []route.Route, errs []error) error {
+	type link struct {
+		ifi  route.Interface
+		hops []netip.Addr
+		seen map[netip.Addr]bool
+	}
+	links := map[int]*link{}
+	for i, rt := range routes {
+		if errs[i] != nil || rt.Loopback || len(rt.Iface.MAC) == 0 || rt.NextHopMAC != nil {
+			continue
+		}
+		l := links[rt.Iface.Index]
+		if l == nil {
+			l = &link{ifi: rt.Iface, seen: map[netip.Addr]bool{}}
+			links[rt.Iface.Index] = l
+		}
+		if hop := rt.NextHop(); !l.seen[hop] {
+			l.seen[hop] = true
+			l.hops = append(l.hops, hop)
+		}
+	}
+	for index, l := range links {
+		macs, err := route.ResolveAll(ctx, l.ifi, l.hops, 0)
+		if err != nil {
+			return fmt.Errorf("resolve next hops on %s: %w", l.ifi.Name, err)
+		}
+		for i := range routes {
+			rt := &routes[i]
+			if errs[i] != nil || rt.Iface.Index != index || rt.Loopback || rt.NextHopMAC != nil {
+				continue
+			}
+			if mac, ok := macs[rt.NextHop()]; ok {
+				rt.NextHopMAC = mac
+			} else {
+				errs[i] = fmt.Errorf("route to %s via %s on %s: %w", rt.Dst, rt.NextHop(), l.ifi.Name, route.ErrNoNeighbour)
+			}
+		}
 	}
 	return nil
 }
