@@ -129,6 +129,8 @@ type Engine struct {
 	expired  []uint64
 	finished []int
 	stats    Stats
+
+	pingScan bool // host discovery (ping.go)
 }
 
 // Stats counts what the engine did, for tests and reports.
@@ -719,6 +721,9 @@ func (e *Engine) rldExtend(h *host) {
 func (e *Engine) rldNeeded(h *host) bool {
 	if h.lim.on {
 		return false // paced: every retransmission waits for a token anyway
+	}
+	if e.pingScan && !e.nmap() {
+		return false // nothing to refill (ping.go)
 	}
 	return e.nmap() || h.rldTry >= 1 || e.rldSilent(h) || e.lossy(h)
 }

@@ -1,0 +1,67 @@
+package ultrascan
+
+import "time"
+
+// Ping scans (host discovery, nmap-internals §4) run on the same engine:
+// the "ports" are the ping probes, in Nmap's order (echo, SYN, ACK,
+// timestamp, ...), and a host is decided by its first positive reply, not
+// port by port. Two things differ from a port scan:
+//
+//   - FinishHost ends a host at that reply and drops its other probes, as
+//     Nmap destroys a host's outstanding probes once it is up;
+//   - by default no rate-limit-detection pause (§2.5): the pause lets a
+//     responder that answered earlier probes refill its budget, but in a
+//     ping scan a host that answered anything is already done, so every
+//     retransmission goes to a host that answered nothing and the pause
+//     would only idle it for a second (Nmap's -sn of a lab /24 spends most
+//     of its 1.7 s in it). NmapCongestion keeps Nmap's pause.
+//
+// Timing pings need nothing special: a driver that reports replies with
+// PingScore 0 gives no host a ping port, and a host done at its first
+// reply is never silent long enough for one anyway.
+
+// NewPingScan returns an engine for a ping scan of hosts hosts with probes
+// ping probes each, numbered 0..probes-1 (Probe.Port is the index).
+func NewPingScan(cfg Config, hosts, probes int, now time.Time) *Engine {
+	ports := make([]uint16, probes)
+	for i := range ports {
+		ports[i] = uint16(i)
+	}
+	e := New(cfg, hosts, ports, now)
+	e.pingScan = true
+	return e
+}
+
+// FinishHost completes host h at a reply that decides it (a ping scan's
+// first positive reply; report the reply with Receive first, so it times
+// the path). Its probes in flight, waiting for a retransmission or benched
+// are forgotten: none is sent again, none is reported by Expired, and a
+// late reply to one is untracked. Finished reports the host once. It
+// returns false if h was already complete.
+func (e *Engine) FinishHost(h int) bool {
+	hs := &e.hosts[h]
+	if hs.done {
+		return false
+	}
+	for _, p := range hs.fly {
+		if p.dead || p.timedOut {
+			continue
+		}
+		p.timedOut = true
+		e.active--
+		delete(e.out, p.ID)
+	}
+	for _, list := range [][]*probe{hs.fly, hs.retry, hs.stack, hs.bench} {
+		for _, p := range list {
+			p.dead = true
+			delete(e.out, p.ID)
+		}
+	}
+	hs.fly, hs.retry, hs.stack, hs.bench = nil, nil, nil, nil
+	hs.active = 0
+	hs.cursor = len(e.ports)
+	hs.toAt = time.Time{} // its queued timeout timer is stale now
+	hs.rldWaiting = false
+	e.finish(h)
+	return true
+}

@@ -1,0 +1,118 @@
+package ultrascan
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestFinishHostDropsItsOtherProbes(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	cfg := DefaultConfig()
+	cfg.InitialRTT = 100 * ms
+	// Host 0 answers its second probe; host 1 is silent.
+	e := NewPingScan(cfg, 2, 4, t0)
+	ps, _ := e.Next(t0, nil)
+	if len(ps) != 8 {
+		t.Fatalf("first burst: %d probes, want 4 per host", len(ps))
+	}
+	var answered uint64
+	var dropped []uint64
+	for _, p := range ps {
+		if p.Host == 0 && p.Port == 1 {
+			answered = p.ID
+		} else if p.Host == 0 {
+			dropped = append(dropped, p.ID)
+		}
+	}
+	if v := e.Receive(t0.Add(5*ms), answered, Response{}); !v.Tracked || v.HostFinished {
+		t.Fatalf("reply verdict %+v, want tracked before the host finished", v)
+	}
+	if !e.FinishHost(0) {
+		t.Fatal("FinishHost(0) = false for a live host")
+	}
+	if e.FinishHost(0) {
+		t.Error("FinishHost(0) twice = true")
+	}
+	if got := e.Finished(nil); !slices.Equal(got, []int{0}) {
+		t.Errorf("Finished = %v, want [0]", got)
+	}
+	if e.InFlight() != 4 {
+		t.Errorf("in flight %d after host 0 finished, want host 1's 4", e.InFlight())
+	}
+	sent := map[int]int{}
+	var finished []int
+	now := t0.Add(5 * ms)
+	for step := 0; step < 100 && !e.Done(); step++ {
+		ps, wake := e.Next(now, nil)
+		for _, p := range ps {
+			sent[p.Host]++
+		}
+		for _, id := range e.Expired(now, nil) {
+			if slices.Contains(dropped, id) {
+				t.Errorf("dropped probe %d reported expired", id)
+			}
+		}
+		finished = e.Finished(finished)
+		now = wake
+	}
+	if !e.Done() {
+		t.Fatal("engine did not finish")
+	}
+	if sent[0] != 0 || sent[1] != 4 {
+		t.Errorf("sent after the first burst: %v, want none to host 0 and one retransmission of each probe to host 1", sent)
+	}
+	if !slices.Equal(finished, []int{1}) {
+		t.Errorf("Finished later = %v, want [1] only", finished)
+	}
+	if v := e.Receive(now, dropped[0], Response{}); v.Tracked {
+		t.Error("a late reply to a dropped probe is still tracked")
+	}
+	if srtt, _, _ := e.HostTiming(0); srtt != 5*ms {
+		t.Errorf("host 0 srtt %v, want the 5 ms its reply measured", srtt)
+	}
+}
+
+func TestPingScanRetransmitsWithoutRLDPause(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	cases := []struct {
+		name string
+		nmap bool
+		want time.Duration // when the silent host's retransmissions go out
+	}{
+		{"default: one timeout after the first try", false, 100 * ms},
+		{"Nmap: after the 1 s rate-limit-detection pause", true, 100*ms + time.Second},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := DefaultConfig()
+			cfg.InitialRTT = 100 * ms
+			cfg.NmapCongestion = c.nmap
+			e := NewPingScan(cfg, 1, 3, t0)
+			var retries []time.Duration
+			now := t0
+			for step := 0; step < 100 && !e.Done(); step++ {
+				ps, wake := e.Next(now, nil)
+				for _, p := range ps {
+					if p.Try > 0 {
+						retries = append(retries, now.Sub(t0))
+					}
+				}
+				e.Expired(now, nil)
+				now = wake
+			}
+			if len(retries) != 3 {
+				t.Fatalf("%d retransmissions, want one per probe", len(retries))
+			}
+			if retries[0] != c.want {
+				t.Errorf("first retransmission at %v, want %v", retries[0], c.want)
+			}
+			if got := e.Stats().RLDPauses; (got > 0) != c.nmap {
+				t.Errorf("%d RLD pauses", got)
+			}
+		})
+	}
+}
