@@ -20,14 +20,11 @@ import "time"
 // PingScore 0 gives no host a ping port, and a host done at its first
 // reply is never silent long enough for one anyway.
 
-// NewPingScan returns an engine for a ping scan of hosts hosts with probes
-// ping probes each, numbered 0..probes-1 (Probe.Port is the index).
-func NewPingScan(cfg Config, hosts, probes int, now time.Time) *Engine {
-	ports := make([]uint16, probes)
-	for i := range ports {
-		ports[i] = uint16(i)
-	}
-	e := New(cfg, hosts, ports, now)
+// NewPingScan returns an engine for a ping scan of hosts hosts; probes
+// names the ping probes each host gets, in order (the driver's indices,
+// returned as Probe.Port; shared, not copied).
+func NewPingScan(cfg Config, hosts int, probes []uint16, now time.Time) *Engine {
+	e := New(cfg, hosts, probes, now)
 	e.pingScan = true
 	return e
 }

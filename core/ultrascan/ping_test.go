@@ -12,7 +12,7 @@ func TestFinishHostDropsItsOtherProbes(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.InitialRTT = 100 * ms
 	// Host 0 answers its second probe; host 1 is silent.
-	e := NewPingScan(cfg, 2, 4, t0)
+	e := NewPingScan(cfg, 2, []uint16{0, 1, 2, 3}, t0)
 	ps, _ := e.Next(t0, nil)
 	if len(ps) != 8 {
 		t.Fatalf("first burst: %d probes, want 4 per host", len(ps))
@@ -91,7 +91,7 @@ func TestPingScanRetransmitsWithoutRLDPause(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.InitialRTT = 100 * ms
 			cfg.NmapCongestion = c.nmap
-			e := NewPingScan(cfg, 1, 3, t0)
+			e := NewPingScan(cfg, 1, []uint16{0, 1, 2}, t0)
 			var retries []time.Duration
 			now := t0
 			for step := 0; step < 100 && !e.Done(); step++ {
