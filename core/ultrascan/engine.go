@@ -632,7 +632,7 @@ func (e *Engine) globalOK(now time.Time, sentNow int) bool {
 	if sentNow >= sendsPerWait {
 		return false
 	}
-	if e.live < 2 {
+	if e.live < 2 || e.pingSilentOpen() {
 		return true
 	}
 	return e.group.cwnd >= float64(e.active)+0.5

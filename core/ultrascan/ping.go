@@ -16,6 +16,9 @@ import "time"
 //     would only idle it for a second (Nmap's -sn of a lab /24 spends most
 //     of its 1.7 s in it). NmapCongestion keeps Nmap's pause.
 //
+//   - by default, while the group has heard (almost) nothing, its window
+//     is set aside (pingSilentOpen).
+//
 // Timing pings need nothing special: a driver that reports replies with
 // PingScore 0 gives no host a ping port, and a host done at its first
 // reply is never silent long enough for one anyway.
@@ -61,4 +64,19 @@ func (e *Engine) FinishHost(h int) bool {
 	hs.rldWaiting = false
 	e.finish(h)
 	return true
+}
+
+// pingSilentOpen reports whether a ping scan sends without the group
+// window: by default, while the window was never cut and at most half
+// of the group's timing events were replies. A ping scan of absent
+// addresses has no replies to open the window with and no returning
+// traffic to congest; silent.go's growth on timeouts doubles it only once
+// per timeout (a whole second before anything was timed), so a silent /20
+// crawls at 300 probes a second, or at --min-rate, where Nmap takes the
+// same time and the old discovery loop sent at --max-rate. Probes still
+// go out in bursts of 50 between reads of the replies, each host keeps its
+// own window (10, more than its ping probes) and --max-rate holds; as soon
+// as a share of the hosts answer, the windows govern as in a port scan.
+func (e *Engine) pingSilentOpen() bool {
+	return e.pingScan && !e.nmap() && !e.group.cut && e.group.received*silentShare <= e.group.expected
 }

@@ -116,3 +116,88 @@ func TestPingScanRetransmitsWithoutRLDPause(t *testing.T) {
 		})
 	}
 }
+
+// sweep runs a ping scan of hosts hosts with probes probes each, where the
+// first up hosts answer every probe after 200 µs, and returns how long it
+// took and how many probes it sent.
+func sweep(t *testing.T, cfg Config, hosts, probes, up int) (time.Duration, int) {
+	t.Helper()
+	idx := make([]uint16, probes)
+	for i := range idx {
+		idx[i] = uint16(i)
+	}
+	e := NewPingScan(cfg, hosts, idx, t0)
+	type answer struct {
+		at   time.Time
+		id   uint64
+		host int
+	}
+	var due []answer
+	now, sent := t0, 0
+	for step := 0; step < 1_000_000 && !e.Done(); step++ {
+		ps, wake := e.Next(now, nil)
+		sent += len(ps)
+		for _, p := range ps {
+			if p.Host < up {
+				due = append(due, answer{now.Add(200 * time.Microsecond), p.ID, p.Host})
+			}
+		}
+		if len(due) > 0 && due[0].at.Before(wake) {
+			wake = due[0].at
+		}
+		for len(due) > 0 && !due[0].at.After(wake) {
+			if !e.HostComplete(due[0].host) {
+				e.Receive(due[0].at, due[0].id, Response{})
+				e.FinishHost(due[0].host)
+			}
+			due = due[1:]
+		}
+		e.Expired(wake, nil)
+		e.Finished(nil)
+		if wake.After(now) {
+			now = wake
+		} else {
+			now = now.Add(time.Microsecond)
+		}
+	}
+	if !e.Done() {
+		t.Fatal("ping scan did not finish")
+	}
+	return now.Sub(t0), sent
+}
+
+func TestSilentPingScanSetsGroupWindowAside(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name          string
+		hosts, probes int
+		up            int
+		nmap          bool
+		minRate       float64
+		want          time.Duration // at most
+		wantAtLeast   time.Duration
+	}{
+		// 4096 silent hosts: every first try at once, the retransmissions
+		// one (initial, 1 s) timeout later, the end one more.
+		{"silent /20", 4096, 4, 0, false, 0, 2010 * time.Millisecond, 2 * time.Second},
+		// Nmap's window never opens: --min-rate is all that moves it.
+		{"silent /20, Nmap, --min-rate 10000", 4096, 4, 0, true, 10000, 5 * time.Second, 3270 * time.Millisecond},
+		// Live hosts answer the first burst; the silent rest then goes
+		// out under the windows (silent.go), retransmitted 100 ms later.
+		{"a /24 with 41 live neighbours", 256, 1, 41, false, 0, 250 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := DefaultConfig()
+			cfg.NmapCongestion, cfg.MinRate = c.nmap, c.minRate
+			took, sent := sweep(t, cfg, c.hosts, c.probes, c.up)
+			if want := c.up*c.probes + (c.hosts-c.up)*c.probes*2; sent < want-c.up*c.probes || sent > want {
+				t.Errorf("%d probes, want about %d (one retransmission per silent probe)", sent, want)
+			}
+			if took > c.want || took < c.wantAtLeast {
+				t.Errorf("took %v, want in [%v, %v]", took, c.wantAtLeast, c.want)
+			}
+		})
+	}
+}
