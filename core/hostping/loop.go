@@ -271,6 +271,7 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 		l := r.links[h.link]
 		n := arpRequest(buf, l.MAC, l.Local, dst)
 		to := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ARP), Ifindex: l.Index, Halen: 6, Addr: [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+		r.cfg.Trace.Sent(buf[:n], true)
 		return sendErr(unix.Sendto(r.arp[h.link].fd, buf[:n], 0, to), dst)
 	case viaND:
 		l := r.links[h.link]
@@ -283,7 +284,7 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 		return nil
 	}
 	var src netip.Addr
-	if f.needsSource() && dst.Is4() {
+	if (f.needsSource() || r.cfg.Trace != nil) && dst.Is4() {
 		var err error
 		if src, err = sourceFor(dst, srcs); err != nil {
 			return err
@@ -299,6 +300,9 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 		fam, to = 6, &unix.SockaddrInet6{Addr: dst.As16()}
 	} else {
 		to = &unix.SockaddrInet4{Addr: dst.As4()}
+	}
+	if r.cfg.Trace != nil && fam == 4 {
+		r.cfg.Trace.Sent(ipv4Packet(make([]byte, 20+n), src, dst, f.proto, buf[:n]), false)
 	}
 	return sendErr(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst)
 }

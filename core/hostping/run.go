@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scanfw/scanfw/core/packettrace"
 	"github.com/scanfw/scanfw/core/route"
 	"github.com/scanfw/scanfw/core/ultrascan"
 	"golang.org/x/sys/unix"
@@ -33,6 +34,9 @@ type Config struct {
 	// --min/max-rate, --scan-delay, parallelism), as the port scans take
 	// it; the engine that schedules the probes runs on it (loop.go).
 	Timing ultrascan.Config
+	// Trace, when set, prints ARP and IPv4 probes and the replies that
+	// match them (--packet-trace; trace.go).
+	Trace *packettrace.Tracer
 }
 
 // Result is one host's discovery.
@@ -206,6 +210,7 @@ func (r *runner) open() error {
 		s := &sock{fd: fd, proto: proto}
 		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
 			if rep, ok := parseIPv4(b[:n], r.m, r.cfg.Probes); ok {
+				r.cfg.Trace.Received(b[:n], false, time.Time{})
 				r.deliver(rep)
 			}
 		}
@@ -272,6 +277,7 @@ func (r *runner) open() error {
 		local := l.Local
 		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
 			if rep, ok := parseARP(b[:n], local); ok {
+				r.cfg.Trace.Received(b[:n], true, time.Time{})
 				r.deliver(rep)
 			}
 		}
