@@ -231,7 +231,10 @@ func (r *runner) handle(rep reply) {
 		return
 	}
 	en, j := r.engs[h.eng], int(h.at)
-	if en.e.HostComplete(j) || en.e.HostStart(j).IsZero() {
+	// A host the engine gave up on still counts a late positive reply
+	// (its probes stay matchable a while, as a port scan's late replies
+	// still decide their ports): the run reports every host at its end.
+	if res.Up || en.e.HostStart(j).IsZero() {
 		return
 	}
 	// An ARP or ND host counts only by ARP or ND: an IP answer from it

@@ -157,3 +157,26 @@ func TestReplyFinishesHostAndTimesItsTry(t *testing.T) {
 		})
 	}
 }
+
+func TestLateReplyAfterTheHostWasGivenUp(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	cfg := Config{Probes: list[:1], Timing: ultrascan.DefaultConfig()}
+	cfg.Timing.InitialRTT, cfg.Timing.MaxRetries = 100*ms, 0
+	r := testRunner(cfg, []netip.Addr{target}, []method{viaIP})
+	base := time.Now().Add(-time.Second)
+	r.engines(base)
+	en := r.engs[0]
+	ps, _ := en.e.Next(base, nil)
+	for _, p := range ps {
+		en.record(p)
+	}
+	en.e.Expired(base.Add(200*ms), nil)
+	if fin := en.e.Finished(nil); !slices.Equal(fin, []int{0}) {
+		t.Fatalf("finished %v, want the silent host given up", fin)
+	}
+	r.handle(reply{Addr: target, Up: true, Reason: "echo-reply", TTL: 64, Probe: 0, Try: 0})
+	if res := r.res[0]; !res.Up || res.Reason != "echo-reply" || res.SRTT < time.Second {
+		t.Errorf("late reply: %+v, want up by echo-reply timed from its probe", res)
+	}
+}
