@@ -26,10 +26,11 @@
 // per host (echo, SYN, ACK, timestamp, UDP, mask), under the scan's timing
 // (-T, the RTT timeouts, --max-retries, --min/max-rate, --scan-delay,
 // parallelism). The first positive reply finishes its host and drops its
-// other probes; a down hint changes nothing in timing. Silent probes are
-// retransmitted one timeout later, with one retransmission until replies
-// to retransmissions prove loss, without Nmap's 1 s rate-limit-detection
-// pause (see ultrascan/ping.go). Link-layer hosts (ARP, ND) run in an
+// other probes; a down hint changes nothing in timing. A silent probe is
+// retransmitted a quarter of the timeout later (at most 100 ms), once
+// until replies to retransmissions prove loss, without Nmap's 1 s
+// rate-limit-detection pause, and a silent host is given up one timeout
+// after its last try (see ultrascan/ping.go). Link-layer hosts (ARP, ND) run in an
 // engine of their own, starting from Nmap's 200 ms ARP timeout, and IPv4
 // and IPv6 hosts apart (their probe lists differ); the engines share
 // --min/max-rate in proportion to their probes. Each up host keeps the

@@ -296,7 +296,7 @@ func (e *Engine) advance(now time.Time) {
 			}
 		}
 	}
-	common := e.commonTimeout()
+	common := e.retryAfter(e.commonTimeout())
 	for {
 		t, ok := e.toCommon.top()
 		if !ok || t.at.Add(common).After(now) {
@@ -358,7 +358,7 @@ func (e *Engine) advance(now time.Time) {
 // its timer.
 func (e *Engine) expireDue(hi int, now time.Time) {
 	h := &e.hosts[hi]
-	to := e.timeout(h)
+	to := e.retryAfter(e.timeout(h))
 	for len(h.fly) > 0 {
 		p := h.fly[0]
 		if !p.dead && !p.timedOut {
@@ -589,6 +589,9 @@ func (e *Engine) checkDone(hi int, now time.Time) {
 	}
 	if e.limHold(h) {
 		e.touch(hi)
+		return
+	}
+	if e.pingHold(hi, now) {
 		return
 	}
 	h.mayGrow = false
@@ -914,7 +917,7 @@ func (e *Engine) Next(now time.Time, send []Probe) ([]Probe, time.Time) {
 				break
 			}
 			h := &e.hosts[hi]
-			if e.limStop(h, now) {
+			if e.limStop(h, now) || e.pingScan {
 				e.checkDone(int(hi), now)
 			}
 			switch e.hostCheck(h, now) {
@@ -968,7 +971,7 @@ func (e *Engine) wake(now time.Time, sentNow int, stopped bool) time.Time {
 		}
 	}
 	if t, ok := e.toCommon.top(); ok {
-		at(t.at.Add(e.commonTimeout()))
+		at(t.at.Add(e.retryAfter(e.commonTimeout())))
 	}
 	for _, q := range []timerHeap{e.toOwn, e.ready, e.pings} {
 		if t, ok := q.top(); ok {

@@ -17,7 +17,10 @@ import "time"
 //     of its 1.7 s in it). NmapCongestion keeps Nmap's pause.
 //
 //   - by default, while the group has heard (almost) nothing, its window
-//     is set aside (pingSilentOpen).
+//     is set aside (pingSilentOpen);
+//   - by default a silent probe is retransmitted a short spacing after it
+//     was sent rather than a whole timeout later, and the host is given up
+//     one timeout after its last try (retryAfter, pingHold).
 //
 // Timing pings need nothing special: a driver that reports replies with
 // PingScore 0 gives no host a ping port, and a host done at its first
@@ -79,4 +82,45 @@ func (e *Engine) FinishHost(h int) bool {
 // as a share of the hosts answer, the windows govern as in a port scan.
 func (e *Engine) pingSilentOpen() bool {
 	return e.pingScan && !e.nmap() && !e.group.cut && e.group.received*silentShare <= e.group.expected
+}
+
+// retryAfter is how long a probe waits before it counts as unanswered and
+// its retransmission may go: the timeout, or in a ping scan (by default)
+// a quarter of it, at most 100 ms. A ping scan only retransmits to hosts
+// that answered nothing, and mostly to addresses where nobody is: waiting
+// a whole timeout per try (a second before anything was timed) doubled
+// what a silent batch costs, where a spacing a quarter of the timeout
+// still keeps the retransmission out of the burst that may have lost the
+// first try, as zmap's duplicate probes do. The first try stays matchable
+// for its expiry (a reply that comes later still finishes the host and is
+// timed from the probe it names), and pingHold waits out a whole timeout
+// after the last try before the host is given up.
+func (e *Engine) retryAfter(timeout time.Duration) time.Duration {
+	if !e.pingScan || e.nmap() {
+		return timeout
+	}
+	return max(min(timeout/4, pingRetryCap), time.Millisecond)
+}
+
+// pingRetryCap bounds the retransmission spacing of a ping scan.
+const pingRetryCap = 100 * time.Millisecond
+
+// pingHold keeps a ping-scan host that has nothing left to send from being
+// given up before one timeout after its last probe (see retryAfter): it
+// parks the host until then and reports true.
+func (e *Engine) pingHold(hi int, now time.Time) bool {
+	h := &e.hosts[hi]
+	if !e.pingScan || e.nmap() || h.lastSend.IsZero() {
+		return false
+	}
+	end := h.lastSend.Add(e.timeout(h))
+	if !now.Before(end) {
+		return false
+	}
+	h.readyAt = end
+	if !h.readyAt.Equal(h.readyQ) {
+		h.readyQ = h.readyAt
+		e.ready.push(timer{at: h.readyAt, h: int32(hi)})
+	}
+	return true
 }

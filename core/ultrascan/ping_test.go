@@ -74,16 +74,19 @@ func TestFinishHostDropsItsOtherProbes(t *testing.T) {
 	}
 }
 
-func TestPingScanRetransmitsWithoutRLDPause(t *testing.T) {
+func TestPingScanRetransmitsSoonWithoutRLDPause(t *testing.T) {
 	t.Parallel()
 	ms := time.Millisecond
 	cases := []struct {
 		name string
 		nmap bool
 		want time.Duration // when the silent host's retransmissions go out
+		end  time.Duration // when it is given up
 	}{
-		{"default: one timeout after the first try", false, 100 * ms},
-		{"Nmap: after the 1 s rate-limit-detection pause", true, 100*ms + time.Second},
+		// A quarter of the timeout after the first try, no pause; given
+		// up one timeout after the retransmission.
+		{"default: a quarter timeout after the first try", false, 25 * ms, 125 * ms},
+		{"Nmap: one timeout, then the 1 s rate-limit-detection pause", true, 100*ms + time.Second, 200*ms + time.Second},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -93,6 +96,7 @@ func TestPingScanRetransmitsWithoutRLDPause(t *testing.T) {
 			cfg.NmapCongestion = c.nmap
 			e := NewPingScan(cfg, 1, []uint16{0, 1, 2}, t0)
 			var retries []time.Duration
+			var end time.Duration
 			now := t0
 			for step := 0; step < 100 && !e.Done(); step++ {
 				ps, wake := e.Next(now, nil)
@@ -102,6 +106,9 @@ func TestPingScanRetransmitsWithoutRLDPause(t *testing.T) {
 					}
 				}
 				e.Expired(now, nil)
+				if len(e.Finished(nil)) > 0 {
+					end = now.Sub(t0)
+				}
 				now = wake
 			}
 			if len(retries) != 3 {
@@ -109,6 +116,9 @@ func TestPingScanRetransmitsWithoutRLDPause(t *testing.T) {
 			}
 			if retries[0] != c.want {
 				t.Errorf("first retransmission at %v, want %v", retries[0], c.want)
+			}
+			if end != c.end {
+				t.Errorf("host given up at %v, want %v", end, c.end)
 			}
 			if got := e.Stats().RLDPauses; (got > 0) != c.nmap {
 				t.Errorf("%d RLD pauses", got)
@@ -178,13 +188,15 @@ func TestSilentPingScanSetsGroupWindowAside(t *testing.T) {
 		wantAtLeast   time.Duration
 	}{
 		// 4096 silent hosts: every first try at once, the retransmissions
-		// one (initial, 1 s) timeout later, the end one more.
-		{"silent /20", 4096, 4, 0, false, 0, 2010 * time.Millisecond, 2 * time.Second},
+		// 100 ms later (a quarter of the initial 1 s timeout, capped), the
+		// end one timeout after them.
+		{"silent /20", 4096, 4, 0, false, 0, 1110 * time.Millisecond, 1100 * time.Millisecond},
 		// Nmap's window never opens: --min-rate is all that moves it.
 		{"silent /20, Nmap, --min-rate 10000", 4096, 4, 0, true, 10000, 5 * time.Second, 3270 * time.Millisecond},
-		// Live hosts answer the first burst; the silent rest then goes
-		// out under the windows (silent.go), retransmitted 100 ms later.
-		{"a /24 with 41 live neighbours", 256, 1, 41, false, 0, 250 * time.Millisecond, 200 * time.Millisecond},
+		// Live hosts answer the first burst and teach a 100 ms timeout (the
+		// minimum); the silent rest is retransmitted 25 ms later and given
+		// up 100 ms after that.
+		{"a /24 with 41 live neighbours", 256, 1, 41, false, 0, 130 * time.Millisecond, 125 * time.Millisecond},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
