@@ -83,8 +83,7 @@ func rawPing(ctx context.Context, p *profile.Profile, db *services.DB, t ultrasc
 	}
 	return &hostping.Config{
 		Probes: probes, NoARP: p.Discovery.DisableARP, Iface: p.Interface,
-		InitialRTT: t.InitialRTT, MinRTT: t.MinRTT, MaxRTT: t.MaxRTT,
-		Tries: min(2, t.MaxRetries+1), MaxRate: t.MaxRate,
+		Timing: t,
 	}, nil
 }
 

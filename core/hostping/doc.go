@@ -20,12 +20,20 @@
 // unreachables only hint why it is down; ARP and ND answers make it up and
 // give its MAC. A host is done at its first positive reply.
 //
-// Timing (timing.go): probes go out in Nmap's order per host (echo, SYN,
-// ACK, timestamp, UDP, mask), host after host, paced by --max-rate when
-// given; an unanswered host's retransmission follows a short spacing after
-// its first try (a quarter of the timeout, at most 100 ms), interleaved with
-// later hosts' first tries, and the run ends one timeout after the last
-// probe. The timeout is learnt from the answers so far (srtt + 4 rttvar,
-// clamped by --min/--max-rtt-timeout), link-layer and IP apart. Each up host
-// keeps the round trip of its answer, which seeds its port scan.
+// Timing (loop.go): the probes are scheduled by the adaptive engine of the
+// port scans (core/ultrascan), as Nmap runs its ping scan through
+// ultra_scan (§2, §4): each ping probe is one engine "port", in Nmap's order
+// per host (echo, SYN, ACK, timestamp, UDP, mask), under the scan's timing
+// (-T, the RTT timeouts, --max-retries, --min/max-rate, --scan-delay,
+// parallelism). The first positive reply finishes its host and drops its
+// other probes; a down hint changes nothing in timing. A silent probe is
+// retransmitted a quarter of the timeout later (at most 100 ms), once
+// until replies to retransmissions prove loss, without Nmap's 1 s
+// rate-limit-detection pause, and a silent host is given up one timeout
+// after its last try (see ultrascan/ping.go). Link-layer hosts (ARP, ND) run in an
+// engine of their own, starting from Nmap's 200 ms ARP timeout, and IPv4
+// and IPv6 hosts apart (their probe lists differ); the engines share
+// --min/max-rate in proportion to their probes. Each up host keeps the
+// engine's round trip of its answer (the try it names, or the latest),
+// which seeds its port scan.
 package hostping

@@ -8,83 +8,174 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/scanfw/scanfw/core/ultrascan"
 	"golang.org/x/sys/unix"
 )
 
-// loop sends each host its first try in order, then its later tries
-// retrySpacing apart, interleaved with the first tries of later hosts, and
-// waits one timeout after the last probe (runEnd); replies are read
-// throughout and finish their hosts at once.
-func (r *runner) loop(ctx context.Context) error {
-	r.start = time.Now()
-	for i := range r.hosts {
-		if r.hosts[i].via != viaNone {
-			r.remaining++
-			r.kinds[r.hosts[i].kind()].remaining++
+// engine is one ultrascan engine of a run and the hosts it schedules:
+// link-layer hosts (ARP, ND) apart from IP ones, since a neighbour's 0.1 ms
+// says nothing about a routed host's round trip, and IPv4 apart from IPv6,
+// since their probe lists differ (no timestamp or mask for IPv6).
+type engine struct {
+	e      *ultrascan.Engine
+	hosts  []int    // runner host of each engine host
+	probes []uint16 // indices into Config.Probes (link: just 0)
+	// last is the newest probe ID sent per engine host and probe index
+	// (host*stride + index); sent holds, per ID, the try and the ID of the
+	// previous try of the same probe, so a reply naming its try finds it.
+	last   []uint64
+	stride int
+	sent   []sentProbe
+}
+
+type sentProbe struct {
+	prev uint64
+	try  uint8
+}
+
+// lookup is the probe ID a reply answers: the try it names of the probe it
+// names; the latest try when it names none, and the host's latest probe
+// when it cannot name the probe either (TCP, UDP). 0 when nothing was sent.
+func (en *engine) lookup(j, probe, try int) uint64 {
+	row := en.last[j*en.stride : (j+1)*en.stride]
+	if probe < 0 || probe >= en.stride {
+		var id uint64
+		for _, v := range row {
+			id = max(id, v)
+		}
+		return id
+	}
+	id := row[probe]
+	for try >= 0 && id != 0 && int(en.sent[id-1].try) > try {
+		id = en.sent[id-1].prev
+	}
+	if id == 0 {
+		id = row[probe]
+	}
+	return id
+}
+
+// record notes probe p as sent.
+func (en *engine) record(p ultrascan.Probe) {
+	k := p.Host*en.stride + int(p.Port)
+	for uint64(len(en.sent)) < p.ID {
+		en.sent = append(en.sent, sentProbe{})
+	}
+	en.sent[p.ID-1] = sentProbe{prev: en.last[k], try: p.Try}
+	en.last[k] = p.ID
+}
+
+// arpInitialRTT is Nmap's first ARP and ND timeout before it is clamped
+// into [--min-rtt-timeout, --initial-rtt-timeout] (§2.2): a neighbour
+// answers in well under a millisecond.
+const arpInitialRTT = 200 * time.Millisecond
+
+// engines splits the probed hosts among engines and shares the global
+// rates among them in proportion to the probes each has to send.
+func (r *runner) engines(now time.Time) {
+	var link, v4, v6 []int
+	for i, h := range r.hosts {
+		switch {
+		case h.via == viaARP || h.via == viaND:
+			link = append(link, i)
+		case h.via == viaIP && r.addrs[i].Unmap().Is4():
+			v4 = append(v4, i)
+		case h.via == viaIP:
+			v6 = append(v6, i)
 		}
 	}
+	type part struct {
+		hosts  []int
+		probes []uint16
+		link   bool
+	}
+	parts := []part{{hosts: link, probes: []uint16{0}, link: true}}
+	for _, fam := range []struct {
+		hosts []int
+		probe netip.Addr
+	}{{v4, netip.IPv4Unspecified()}, {v6, netip.IPv6Unspecified()}} {
+		var idx []uint16
+		for pi, p := range r.cfg.Probes {
+			if p.formFor(fam.probe) != nil {
+				idx = append(idx, uint16(pi))
+			}
+		}
+		parts = append(parts, part{hosts: fam.hosts, probes: idx})
+	}
+	total := 0
+	for _, p := range parts {
+		total += len(p.hosts) * len(p.probes)
+	}
+	for _, p := range parts {
+		if len(p.hosts) == 0 {
+			continue
+		}
+		cfg := r.cfg.Timing
+		share := float64(len(p.hosts)*len(p.probes)) / float64(total)
+		cfg.MinRate *= share
+		cfg.MaxRate *= share
+		stride := len(r.cfg.Probes)
+		if p.link {
+			cfg.InitialRTT = min(max(arpInitialRTT, cfg.MinRTT), cfg.InitialRTT)
+			stride = 1
+		}
+		en := &engine{e: ultrascan.NewPingScan(cfg, len(p.hosts), p.probes, now), hosts: p.hosts,
+			probes: p.probes, stride: stride, last: make([]uint64, len(p.hosts)*stride)}
+		for j, i := range p.hosts {
+			r.hosts[i].eng, r.hosts[i].at = int32(len(r.engs)), int32(j)
+		}
+		r.engs = append(r.engs, en)
+	}
+}
+
+// loop runs the engines: it sends what they choose, feeds them replies
+// (the first positive one finishes its host, dropping its other probes)
+// and waits for the next reply or the engines' next event, until every
+// host is done.
+func (r *runner) loop(ctx context.Context) error {
+	r.engines(time.Now())
 	srcs := map[[3]byte]netip.Addr{}
 	buf := make([]byte, 1500)
-	// retry holds the hosts with tries left, in the order they fall due
-	// (first tries go out in order and the spacing only changes by what the
-	// run learns, so appending keeps it nearly sorted; a host due a little
-	// late waits for the one before it).
-	var retry []int
-	next := 0
-	for r.remaining > 0 {
+	var ps []ultrascan.Probe
+	var scratch []uint64
+	var fin []int
+	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		for len(retry) > 0 && r.hosts[retry[0]].done {
-			retry = retry[1:]
-		}
 		now := time.Now()
-		switch {
-		case len(retry) > 0 && !now.Before(r.hosts[retry[0]].retryAt):
-			i := retry[0]
-			retry = retry[1:]
-			if err := r.sendTry(i, buf, srcs); err != nil {
-				return err
-			}
-			if r.hosts[i].tries < r.cfg.Tries {
-				retry = append(retry, i)
-			}
-		case next < len(r.hosts):
-			i := next
-			next++
-			if h := &r.hosts[i]; h.done || h.via == viaNone {
+		var wake time.Time
+		live := false
+		for _, en := range r.engs {
+			if en.e.Done() {
 				continue
 			}
-			if err := r.sendTry(i, buf, srcs); err != nil {
-				return err
+			live = true
+			var w time.Time
+			ps, w = en.e.Next(now, ps[:0])
+			for _, p := range ps {
+				en.record(p)
+				if err := r.send(en.hosts[p.Host], int(p.Port), int(p.Try), buf, srcs); err != nil {
+					return err
+				}
+				en.e.Sent(time.Now(), p.ID)
 			}
-			if r.hosts[i].tries < r.cfg.Tries {
-				retry = append(retry, i)
+			// Timed-out probes need nothing from the driver: a late reply
+			// still finds its host by address.
+			scratch = en.e.Expired(now, scratch[:0])
+			fin = en.e.Finished(fin[:0])
+			if !w.IsZero() && (wake.IsZero() || w.Before(wake)) {
+				wake = w
 			}
-			if next%64 == 0 {
-				r.drain()
-			}
-			continue
-		case len(retry) > 0:
-			if err := r.waitUntil(ctx, r.hosts[retry[0]].retryAt); err != nil {
-				return err
-			}
-			continue
 		}
-		if next >= len(r.hosts) && len(retry) == 0 {
+		if !live {
 			break
 		}
 		r.drain()
-	}
-	// The last tries are out: wait one timeout after them, shortened as
-	// replies teach a shorter one.
-	for r.remaining > 0 {
-		end := runEnd(r.waits())
-		if !time.Now().Before(end) {
-			break
-		}
-		if err := r.waitUntil(ctx, end); err != nil {
-			return err
+		if wake.After(time.Now()) {
+			if err := r.waitUntil(ctx, wake); err != nil {
+				return err
+			}
 		}
 	}
 	r.drain()
@@ -93,24 +184,6 @@ func (r *runner) loop(ctx context.Context) error {
 			r.res[i].Reason = "no-response"
 		}
 	}
-	return nil
-}
-
-// sendTry sends host i its next try and schedules the one after.
-func (r *runner) sendTry(i int, buf []byte, srcs map[[3]byte]netip.Addr) error {
-	h := &r.hosts[i]
-	if err := r.send(i, h.tries, buf, srcs); err != nil {
-		return err
-	}
-	now := time.Now()
-	if h.tries == 0 {
-		h.firstAt = now
-	}
-	h.lastAt = now
-	h.tries++
-	k := h.kind()
-	r.kinds[k].lastSent = now
-	h.retryAt = now.Add(retrySpacing(r.timeoutOf(k)))
 	return nil
 }
 
@@ -146,112 +219,95 @@ func (r *runner) drain() {
 }
 
 // handle applies one reply: the first positive one finishes its host;
-// negative ones only say why a host may be down.
+// negative ones (§4.3: an unreachable other than port or protocol) only
+// say why a host may be down and change nothing in timing.
 func (r *runner) handle(rep reply) {
 	i, ok := r.index[rep.Addr]
 	if !ok {
 		return
 	}
 	h, res := &r.hosts[i], &r.res[i]
-	if h.done || !res.Probed || h.tries == 0 {
+	if h.via == viaNone {
+		return
+	}
+	en, j := r.engs[h.eng], int(h.at)
+	// A host the engine gave up on still counts a late positive reply
+	// (its probes stay matchable a while, as a port scan's late replies
+	// still decide their ports): the run reports every host at its end.
+	if res.Up || en.e.HostStart(j).IsZero() {
 		return
 	}
 	// An ARP or ND host counts only by ARP or ND: an IP answer from it
 	// (someone else's probe) would not be what Nmap reports.
-	if (h.via == viaARP || h.via == viaND) != (rep.Reason == "arp-response" || rep.Reason == "nd-response") {
+	link := h.via == viaARP || h.via == viaND
+	if link != (rep.Reason == "arp-response" || rep.Reason == "nd-response") {
 		return
 	}
 	if !rep.Up {
 		res.Reason, res.TTL = rep.Reason, rep.TTL
 		return
 	}
-	h.done = true
-	r.remaining--
-	k := h.kind()
-	r.kinds[k].remaining--
+	probe, try := rep.Probe, rep.Try
+	if link {
+		probe, try = 0, -1
+	} else if probe < 0 {
+		try = -1
+	}
+	// PingScore 0: a host done at its first reply never needs a timing
+	// ping, and a done host must not become the group's ping host.
+	if id := en.lookup(j, probe, try); id != 0 {
+		en.e.Receive(time.Now(), id, ultrascan.Response{Kind: ultrascan.Positive})
+	}
+	en.e.FinishHost(j)
 	res.Up, res.Reason, res.TTL, res.MAC = true, rep.Reason, rep.TTL, rep.MAC
-	try := -1
-	if rep.Probe >= 0 {
-		try = rep.Try
-	}
-	rtt := max(rttSample(time.Now(), h.firstAt, h.lastAt, h.tries, try), time.Microsecond)
-	res.SRTT, res.RTTVar = rtt, firstVar(rtt)
-	res.Timeout = min(max(res.SRTT+4*res.RTTVar, r.cfg.MinRTT), r.cfg.MaxRTT)
-	r.est[k].add(rtt)
+	srtt, rttvar, timeout := en.e.HostTiming(j)
+	res.SRTT, res.RTTVar, res.Timeout = max(srtt, time.Microsecond), rttvar, timeout
 }
 
-// timeoutOf is the current timeout of one kind of probe.
-func (r *runner) timeoutOf(k int) time.Duration {
-	return r.est[k].timeout(r.cfg.InitialRTT, r.cfg.MinRTT, r.cfg.MaxRTT)
-}
-
-func (r *runner) waits() []kindWait {
-	w := make([]kindWait, len(r.kinds))
-	for k := range r.kinds {
-		w[k] = kindWait{remaining: r.kinds[k].remaining, lastSent: r.kinds[k].lastSent, timeout: r.timeoutOf(k)}
-	}
-	return w
-}
-
-// pace sleeps so probes stay under --max-rate.
-func (r *runner) pace() {
-	r.sent++
-	if r.cfg.MaxRate <= 0 {
-		return
-	}
-	due := r.start.Add(time.Duration(float64(r.sent) / r.cfg.MaxRate * float64(time.Second)))
-	if d := time.Until(due); d > 0 {
-		time.Sleep(d)
-	}
-}
-
-// send sends host i's probes of one try in Nmap's order.
-func (r *runner) send(i, try int, buf []byte, srcs map[[3]byte]netip.Addr) error {
+// send sends runner host i probe pi (a link host: its ARP or ND request),
+// try try.
+func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) error {
 	h := &r.hosts[i]
 	dst := r.addrs[i].Unmap()
 	switch h.via {
 	case viaARP:
 		l := r.links[h.link]
 		n := arpRequest(buf, l.MAC, l.Local, dst)
-		r.pace()
 		to := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ARP), Ifindex: l.Index, Halen: 6, Addr: [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
+		r.cfg.Trace.Sent(buf[:n], true)
 		return sendErr(unix.Sendto(r.arp[h.link].fd, buf[:n], 0, to), dst)
 	case viaND:
 		l := r.links[h.link]
 		n := neighbourSolicit(buf, l.MAC, dst)
-		r.pace()
 		to := &unix.SockaddrInet6{Addr: solicitedNode(dst).As16(), ZoneId: uint32(l.Index)}
 		return sendErr(unix.Sendto(r.byProto[6<<8|unix.IPPROTO_ICMPV6].fd, buf[:n], 0, to), dst)
 	}
+	f := r.cfg.Probes[pi].formFor(dst)
+	if f == nil {
+		return nil
+	}
 	var src netip.Addr
-	for pi, p := range r.cfg.Probes {
-		f := p.formFor(dst)
-		if f == nil {
-			continue
-		}
-		if f.needsSource() && dst.Is4() && !src.IsValid() {
-			var err error
-			if src, err = sourceFor(dst, srcs); err != nil {
-				return err
-			}
-		}
-		// The cookie: for ICMP the run's identifier and a sequence number
-		// naming the probe and try (echoed back); for the others the same
-		// bits, so a SYN/ACK or an SCTP tag carries them too.
-		n := f.build(buf, src, dst, r.m.port, uint32(r.m.id)<<16|uint32(seq(pi, try)))
-		r.pace()
-		var to unix.Sockaddr
-		fam := 4
-		if dst.Is6() {
-			fam, to = 6, &unix.SockaddrInet6{Addr: dst.As16()}
-		} else {
-			to = &unix.SockaddrInet4{Addr: dst.As4()}
-		}
-		if err := sendErr(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst); err != nil {
+	if (f.needsSource() || r.cfg.Trace != nil) && dst.Is4() {
+		var err error
+		if src, err = sourceFor(dst, srcs); err != nil {
 			return err
 		}
 	}
-	return nil
+	// The cookie: for ICMP the run's identifier and a sequence number
+	// naming the probe and try (echoed back); for the others the same
+	// bits, so a SYN/ACK or an SCTP tag carries them too.
+	n := f.build(buf, src, dst, r.m.port, uint32(r.m.id)<<16|uint32(seq(pi, try)))
+	var to unix.Sockaddr
+	fam := 4
+	if dst.Is6() {
+		fam, to = 6, &unix.SockaddrInet6{Addr: dst.As16()}
+	} else {
+		to = &unix.SockaddrInet4{Addr: dst.As4()}
+	}
+	if r.cfg.Trace != nil && fam == 4 {
+		r.cfg.Trace.Sent(ipv4Packet(make([]byte, 20+n), src, dst, f.proto, buf[:n]), false)
+	}
+	return sendErr(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst)
 }
 
 // sendErr keeps the errors that say a probe could not leave for this one

@@ -12,7 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scanfw/scanfw/core/packettrace"
 	"github.com/scanfw/scanfw/core/route"
+	"github.com/scanfw/scanfw/core/ultrascan"
 	"golang.org/x/sys/unix"
 )
 
@@ -28,14 +30,13 @@ type Config struct {
 	NoARP bool
 	// Iface is -e: the only link ARP and ND use.
 	Iface string
-	// InitialRTT is the timeout before any reply was timed; MinRTT and
-	// MaxRTT clamp the learnt one.
-	InitialRTT, MinRTT, MaxRTT time.Duration
-	// Tries is how many times an unanswered host is probed (Nmap: the
-	// first probe and one retransmission with no evidence of loss).
-	Tries int
-	// MaxRate caps probes per second (--max-rate); 0 means none.
-	MaxRate float64
+	// Timing is the scan's timing (-T, the RTT timeouts, --max-retries,
+	// --min/max-rate, --scan-delay, parallelism), as the port scans take
+	// it; the engine that schedules the probes runs on it (loop.go).
+	Timing ultrascan.Config
+	// Trace, when set, prints ARP and IPv4 probes and the replies that
+	// match them (--packet-trace; trace.go).
+	Trace *packettrace.Tracer
 }
 
 // Result is one host's discovery.
@@ -65,43 +66,17 @@ const (
 type host struct {
 	via  method
 	link int
-	done bool
-	// tries sent so far; firstAt and lastAt are when the first and the
-	// latest went out, retryAt when the next is due.
-	tries                    int
-	firstAt, lastAt, retryAt time.Time
-}
-
-// Kinds of probe whose round trips are learnt apart.
-const (
-	kindLink = iota // ARP, ND
-	kindIP
-	numKinds
-)
-
-func (h *host) kind() int {
-	if h.via == viaARP || h.via == viaND {
-		return kindLink
-	}
-	return kindIP
+	// eng is the engine (runner.engs) that schedules the host, at its
+	// number there.
+	eng, at int32
 }
 
 // Run probes addrs and returns one Result per address, in order. It needs
 // CAP_NET_RAW.
 func Run(ctx context.Context, cfg Config, addrs []netip.Addr) ([]Result, error) {
-	if cfg.Tries < 1 {
-		cfg.Tries = 1
+	if cfg.Timing.InitialRTT <= 0 {
+		cfg.Timing = ultrascan.DefaultConfig()
 	}
-	if cfg.InitialRTT <= 0 {
-		cfg.InitialRTT = time.Second
-	}
-	if cfg.MinRTT <= 0 {
-		cfg.MinRTT = 100 * time.Millisecond
-	}
-	if cfg.MaxRTT <= 0 {
-		cfg.MaxRTT = 10 * time.Second
-	}
-	cfg.MinRTT = min(cfg.MinRTT, cfg.MaxRTT)
 	if len(cfg.Probes) > MaxProbes {
 		return nil, fmt.Errorf("host discovery: %d probes per host, at most %d", len(cfg.Probes), MaxProbes)
 	}
@@ -182,14 +157,7 @@ type runner struct {
 	stop    atomic.Bool
 	wg      sync.WaitGroup
 
-	est   [numKinds]rttEstimate // learnt per kind, for the timeouts
-	kinds [numKinds]struct {
-		remaining int
-		lastSent  time.Time
-	}
-	remaining int
-	sent      int
-	start     time.Time
+	engs []*engine
 }
 
 // sock is one raw socket and what reads from it.
@@ -242,6 +210,7 @@ func (r *runner) open() error {
 		s := &sock{fd: fd, proto: proto}
 		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
 			if rep, ok := parseIPv4(b[:n], r.m, r.cfg.Probes); ok {
+				r.cfg.Trace.Received(b[:n], false, time.Time{})
 				r.deliver(rep)
 			}
 		}
@@ -308,6 +277,7 @@ func (r *runner) open() error {
 		local := l.Local
 		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
 			if rep, ok := parseARP(b[:n], local); ok {
+				r.cfg.Trace.Received(b[:n], true, time.Time{})
 				r.deliver(rep)
 			}
 		}

@@ -23,6 +23,7 @@ func discoverRaw(ctx context.Context, p Plan, hosts []*hostState) ([]*hostState,
 		probe = append(probe, h)
 	}
 	cfg := *p.RawPing
+	cfg.Trace = p.Trace
 	addrs := make([]netip.Addr, len(probe))
 	for i, h := range probe {
 		addrs[i] = h.target.Addr

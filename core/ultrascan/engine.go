@@ -129,6 +129,8 @@ type Engine struct {
 	expired  []uint64
 	finished []int
 	stats    Stats
+
+	pingScan bool // host discovery (ping.go)
 }
 
 // Stats counts what the engine did, for tests and reports.
@@ -294,7 +296,7 @@ func (e *Engine) advance(now time.Time) {
 			}
 		}
 	}
-	common := e.commonTimeout()
+	common := e.retryAfter(e.commonTimeout())
 	for {
 		t, ok := e.toCommon.top()
 		if !ok || t.at.Add(common).After(now) {
@@ -356,7 +358,7 @@ func (e *Engine) advance(now time.Time) {
 // its timer.
 func (e *Engine) expireDue(hi int, now time.Time) {
 	h := &e.hosts[hi]
-	to := e.timeout(h)
+	to := e.retryAfter(e.timeout(h))
 	for len(h.fly) > 0 {
 		p := h.fly[0]
 		if !p.dead && !p.timedOut {
@@ -589,6 +591,9 @@ func (e *Engine) checkDone(hi int, now time.Time) {
 		e.touch(hi)
 		return
 	}
+	if e.pingHold(hi, now) {
+		return
+	}
 	h.mayGrow = false
 	for _, p := range h.bench {
 		p.dead = true
@@ -630,7 +635,7 @@ func (e *Engine) globalOK(now time.Time, sentNow int) bool {
 	if sentNow >= sendsPerWait {
 		return false
 	}
-	if e.live < 2 {
+	if e.live < 2 || e.pingSilentOpen() {
 		return true
 	}
 	return e.group.cwnd >= float64(e.active)+0.5
@@ -719,6 +724,9 @@ func (e *Engine) rldExtend(h *host) {
 func (e *Engine) rldNeeded(h *host) bool {
 	if h.lim.on {
 		return false // paced: every retransmission waits for a token anyway
+	}
+	if e.pingScan && !e.nmap() {
+		return false // nothing to refill (ping.go)
 	}
 	return e.nmap() || h.rldTry >= 1 || e.rldSilent(h) || e.lossy(h)
 }
@@ -909,7 +917,7 @@ func (e *Engine) Next(now time.Time, send []Probe) ([]Probe, time.Time) {
 				break
 			}
 			h := &e.hosts[hi]
-			if e.limStop(h, now) {
+			if e.limStop(h, now) || e.pingScan {
 				e.checkDone(int(hi), now)
 			}
 			switch e.hostCheck(h, now) {
@@ -963,7 +971,7 @@ func (e *Engine) wake(now time.Time, sentNow int, stopped bool) time.Time {
 		}
 	}
 	if t, ok := e.toCommon.top(); ok {
-		at(t.at.Add(e.commonTimeout()))
+		at(t.at.Add(e.retryAfter(e.commonTimeout())))
 	}
 	for _, q := range []timerHeap{e.toOwn, e.ready, e.pings} {
 		if t, ok := q.top(); ok {

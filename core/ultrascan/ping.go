@@ -1,0 +1,126 @@
+package ultrascan
+
+import "time"
+
+// Ping scans (host discovery, nmap-internals §4) run on the same engine:
+// the "ports" are the ping probes, in Nmap's order (echo, SYN, ACK,
+// timestamp, ...), and a host is decided by its first positive reply, not
+// port by port. Two things differ from a port scan:
+//
+//   - FinishHost ends a host at that reply and drops its other probes, as
+//     Nmap destroys a host's outstanding probes once it is up;
+//   - by default no rate-limit-detection pause (§2.5): the pause lets a
+//     responder that answered earlier probes refill its budget, but in a
+//     ping scan a host that answered anything is already done, so every
+//     retransmission goes to a host that answered nothing and the pause
+//     would only idle it for a second (Nmap's -sn of a lab /24 spends most
+//     of its 1.7 s in it). NmapCongestion keeps Nmap's pause.
+//
+//   - by default, while the group has heard (almost) nothing, its window
+//     is set aside (pingSilentOpen);
+//   - by default a silent probe is retransmitted a short spacing after it
+//     was sent rather than a whole timeout later, and the host is given up
+//     one timeout after its last try (retryAfter, pingHold).
+//
+// Timing pings need nothing special: a driver that reports replies with
+// PingScore 0 gives no host a ping port, and a host done at its first
+// reply is never silent long enough for one anyway.
+
+// NewPingScan returns an engine for a ping scan of hosts hosts; probes
+// names the ping probes each host gets, in order (the driver's indices,
+// returned as Probe.Port; shared, not copied).
+func NewPingScan(cfg Config, hosts int, probes []uint16, now time.Time) *Engine {
+	e := New(cfg, hosts, probes, now)
+	e.pingScan = true
+	return e
+}
+
+// FinishHost completes host h at a reply that decides it (a ping scan's
+// first positive reply; report the reply with Receive first, so it times
+// the path). Its probes in flight, waiting for a retransmission or benched
+// are forgotten: none is sent again, none is reported by Expired, and a
+// late reply to one is untracked. Finished reports the host once. It
+// returns false if h was already complete.
+func (e *Engine) FinishHost(h int) bool {
+	hs := &e.hosts[h]
+	if hs.done {
+		return false
+	}
+	for _, p := range hs.fly {
+		if p.dead || p.timedOut {
+			continue
+		}
+		p.timedOut = true
+		e.active--
+		delete(e.out, p.ID)
+	}
+	for _, list := range [][]*probe{hs.fly, hs.retry, hs.stack, hs.bench} {
+		for _, p := range list {
+			p.dead = true
+			delete(e.out, p.ID)
+		}
+	}
+	hs.fly, hs.retry, hs.stack, hs.bench = nil, nil, nil, nil
+	hs.active = 0
+	hs.cursor = len(e.ports)
+	hs.toAt = time.Time{} // its queued timeout timer is stale now
+	hs.rldWaiting = false
+	e.finish(h)
+	return true
+}
+
+// pingSilentOpen reports whether a ping scan sends without the group
+// window: by default, while the window was never cut and at most half
+// of the group's timing events were replies. A ping scan of absent
+// addresses has no replies to open the window with and no returning
+// traffic to congest; silent.go's growth on timeouts doubles it only once
+// per timeout (a whole second before anything was timed), so a silent /20
+// crawls at 300 probes a second, or at --min-rate, where Nmap takes the
+// same time and the old discovery loop sent at --max-rate. Probes still
+// go out in bursts of 50 between reads of the replies, each host keeps its
+// own window (10, more than its ping probes) and --max-rate holds; as soon
+// as a share of the hosts answer, the windows govern as in a port scan.
+func (e *Engine) pingSilentOpen() bool {
+	return e.pingScan && !e.nmap() && !e.group.cut && e.group.received*silentShare <= e.group.expected
+}
+
+// retryAfter is how long a probe waits before it counts as unanswered and
+// its retransmission may go: the timeout, or in a ping scan (by default)
+// a quarter of it, at most 100 ms. A ping scan only retransmits to hosts
+// that answered nothing, and mostly to addresses where nobody is: waiting
+// a whole timeout per try (a second before anything was timed) doubled
+// what a silent batch costs, where a spacing a quarter of the timeout
+// still keeps the retransmission out of the burst that may have lost the
+// first try, as zmap's duplicate probes do. The first try stays matchable
+// for its expiry (a reply that comes later still finishes the host and is
+// timed from the probe it names), and pingHold waits out a whole timeout
+// after the last try before the host is given up.
+func (e *Engine) retryAfter(timeout time.Duration) time.Duration {
+	if !e.pingScan || e.nmap() {
+		return timeout
+	}
+	return max(min(timeout/4, pingRetryCap), time.Millisecond)
+}
+
+// pingRetryCap bounds the retransmission spacing of a ping scan.
+const pingRetryCap = 100 * time.Millisecond
+
+// pingHold keeps a ping-scan host that has nothing left to send from being
+// given up before one timeout after its last probe (see retryAfter): it
+// parks the host until then and reports true.
+func (e *Engine) pingHold(hi int, now time.Time) bool {
+	h := &e.hosts[hi]
+	if !e.pingScan || e.nmap() || h.lastSend.IsZero() {
+		return false
+	}
+	end := h.lastSend.Add(e.timeout(h))
+	if !now.Before(end) {
+		return false
+	}
+	h.readyAt = end
+	if !h.readyAt.Equal(h.readyQ) {
+		h.readyQ = h.readyAt
+		e.ready.push(timer{at: h.readyAt, h: int32(hi)})
+	}
+	return true
+}
