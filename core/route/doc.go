@@ -13,7 +13,11 @@
 // no usable entry, one empty UDP datagram to the next hop's discard port, sent
 // from a socket bound to the interface, makes the kernel run ARP or neighbour
 // discovery with its own retries; the table is then polled until the entry
-// appears or Options.ResolveTimeout (1 s by default) passes.
+// appears or Options.ResolveTimeout (1 s by default) passes. A scan resolves
+// a group's hops together (Options.Unresolved, then ResolveAll): every
+// missing hop is asked for at once and one table dump per poll answers them
+// all, so absent on-link targets cost one timeout per batch of 256, not one
+// each.
 //
 // Destinations on 127.0.0.0/8, ::1 or one of our own addresses route over lo;
 // Route.Loopback is set and the MAC is all zeros, which is what frames on lo carry.
