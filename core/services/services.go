@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/scanfw/scanfw/core/ports"
 )
@@ -137,11 +138,16 @@ type Source struct {
 
 // DB answers name and frequency questions over one or more services files.
 type DB struct {
-	byKey  map[key]int // index into entries
-	entry  []Entry
-	order  []int // per entry: position of its winning line over all sources
-	ranked [5][]ports.Ranked
-	names  map[string][]PortProto
+	byKey map[key]int // index into entries
+	entry []Entry
+	order []int // per entry: position of its winning line over all sources
+	// The ranking and the name index are built on first use: a scan that
+	// names its ports by number (-p-) and only asks Name of the ports it
+	// shows never needs them, and they were half of the load that every
+	// scan paid before its first probe.
+	indexOnce sync.Once
+	ranked    [5][]ports.Ranked
+	names     map[string][]PortProto
 }
 
 // PortProto is one port of a protocol.
@@ -171,7 +177,11 @@ func Load(paths ...string) (*DB, error) {
 // as Nmap does. The DB is returned even when some lines were bad; err then
 // joins one *LineError per bad line.
 func LoadSources(srcs ...Source) (*DB, error) {
-	db := &DB{byKey: make(map[key]int), names: make(map[string][]PortProto)}
+	n := 0
+	for _, src := range srcs {
+		n += bytes.Count(src.Data, []byte{'\n'})
+	}
+	db := &DB{byKey: make(map[key]int, n), entry: make([]Entry, 0, n), order: make([]int, 0, n)}
 	var errs []error
 	pos := 0
 	for _, src := range srcs {
@@ -191,6 +201,16 @@ func LoadSources(srcs ...Source) (*DB, error) {
 			pos++
 		}
 	}
+	return db, errors.Join(errs...)
+}
+
+// index builds the ranking and the name index (once).
+func (db *DB) index() {
+	db.indexOnce.Do(db.buildIndex)
+}
+
+func (db *DB) buildIndex() {
+	db.names = make(map[string][]PortProto)
 	idx := make([]int, len(db.entry))
 	for i := range idx {
 		idx[i] = i
@@ -212,7 +232,6 @@ func LoadSources(srcs ...Source) (*DB, error) {
 	for _, pp := range db.names {
 		slices.SortFunc(pp, comparePortProto)
 	}
-	return db, errors.Join(errs...)
 }
 
 func comparePortProto(a, b PortProto) int {
@@ -244,6 +263,7 @@ func (db *DB) Freq(p ports.Proto, port uint16) float64 {
 // Lookup returns the ports of every protocol whose name matches pattern
 // ('*' and '?' wildcards, case-sensitive as in Nmap), by port then proto.
 func (db *DB) Lookup(pattern string) []PortProto {
+	db.index()
 	if !strings.ContainsAny(pattern, "*?[\\") {
 		return slices.Clone(db.names[pattern])
 	}
@@ -271,6 +291,7 @@ func (db *DB) Match(pattern string, p ports.Proto) []uint16 {
 // Ranked returns every listed port of p, most frequent first, ties in
 // order of their winning line. The slice is shared; do not modify it.
 func (db *DB) Ranked(p ports.Proto) []ports.Ranked {
+	db.index()
 	if int(p) >= len(db.ranked) {
 		return nil
 	}
