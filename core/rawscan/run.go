@@ -144,6 +144,7 @@ type scanner struct {
 	// out maps a host's outstanding probes (port<<8 | try) to engine IDs;
 	// dropped when the host is delivered.
 	out     []map[uint32]uint64
+	nports  int
 	dups    map[int32][]int32 // first index of an address -> its repeats
 	events  chan []event
 	stop    chan struct{}
@@ -188,7 +189,7 @@ func newScanner(ctx context.Context, cfg ultrascan.Config, spec sdk.ProbeSpec, o
 		defeatICMP: spec.Silence.State == sdk.StateClosedFiltered}
 	s := &scanner{
 		spec: spec, opt: opt, b: b, byPort: byPort, cls: cls, addrs: addrs,
-		targets: make([]target, len(addrs)),
+		targets: make([]target, len(addrs)), nports: len(ports),
 		tables:  make([]*portstate.Table, len(addrs)),
 		out:     make([]map[uint32]uint64, len(addrs)),
 		events:  make(chan []event, 256),
@@ -447,7 +448,10 @@ func (s *scanner) send(p ultrascan.Probe) error {
 		f.ipid, f.flow = ipCookie(f.cookie)
 	}
 	if s.out[p.Host] == nil {
-		s.out[p.Host] = make(map[uint32]uint64)
+		// Sized for one try of every port, which a host that answers
+		// reaches anyway: growing to 65 k entries step by step was the
+		// largest cost of send in a -p- scan.
+		s.out[p.Host] = make(map[uint32]uint64, s.nports)
 	}
 	s.out[p.Host][uint32(p.Port)<<8|uint32(p.Try)] = p.ID
 	pa.pending = true
