@@ -1,7 +1,6 @@
 package services
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"errors"
@@ -13,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/scanfw/scanfw/core/ports"
 )
@@ -44,17 +44,29 @@ func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.L
 // keeps its first line. Bad lines are returned as *LineError values joined
 // into err, next to the entries of every good line.
 func Parse(r io.Reader, name string) ([]Entry, error) {
-	var out []Entry
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return parse(string(b), name)
+}
+
+// parse is Parse over text in memory. Why not a bufio.Scanner and
+// strings.Fields: every scan loads nmap-services (27 k lines) before its
+// first probe, and a string and a slice allocated per line were most of
+// the parse; names here are substrings of the one copy of the text.
+func parse(text, name string) ([]Entry, error) {
+	out := make([]Entry, 0, strings.Count(text, "\n")+1)
 	var errs []error
-	seen := make(map[key]bool)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
+	seen := make(map[key]bool, cap(out))
+	var fields [4]string
+	for n := 1; text != ""; n++ {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
-		f := strings.Fields(line)
+		f := splitFields(fields[:0], line)
 		if len(f) == 0 {
 			continue
 		}
@@ -70,10 +82,29 @@ func Parse(r io.Reader, name string) ([]Entry, error) {
 		seen[k] = true
 		out = append(out, e)
 	}
-	if err := sc.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("read %s: %w", name, err))
-	}
 	return out, errors.Join(errs...)
+}
+
+// splitFields appends line's space-separated fields to dst, as
+// strings.Fields does (a '\r' of a CRLF line is space too).
+func splitFields(dst []string, line string) []string {
+	for i := 0; i < len(line); i++ {
+		if line[i] >= utf8.RuneSelf {
+			return append(dst, strings.Fields(line)...) // Unicode spaces
+		}
+	}
+	for {
+		line = strings.TrimLeft(line, " \t\r\v\f")
+		if line == "" {
+			return dst
+		}
+		end := strings.IndexAny(line, " \t\r\v\f")
+		if end < 0 {
+			return append(dst, line)
+		}
+		dst = append(dst, line[:end])
+		line = line[end:]
+	}
 }
 
 // parseFields returns ok=false for a valid line of an ignored protocol.
@@ -185,7 +216,7 @@ func LoadSources(srcs ...Source) (*DB, error) {
 	var errs []error
 	pos := 0
 	for _, src := range srcs {
-		entries, err := Parse(bytes.NewReader(src.Data), src.Name)
+		entries, err := parse(string(src.Data), src.Name)
 		if err != nil {
 			errs = append(errs, err)
 		}
