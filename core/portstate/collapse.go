@@ -70,14 +70,25 @@ func Collapse(t *Table, scanned []Scanned, v View) ([]sdk.Port, []sdk.ExtraPorts
 		reason string
 		proto  sdk.Proto
 	}
-	groups := map[reasonKey][]uint16{}
+	groups := map[reasonKey]*[]uint16{}
+	// Neighbouring ports mostly share a reason: the last group found
+	// spares a hash of its key per port.
+	var lastKey reasonKey
+	var last *[]uint16
 	var shown []sdk.Port
 	for _, s := range scanned {
 		for _, p := range s.Ports {
 			port := lookup(s, p)
 			if int(port.State) < len(ignored) && ignored[port.State] {
 				k := reasonKey{port.State, port.Reason, port.Proto}
-				groups[k] = append(groups[k], p)
+				if last == nil || k != lastKey {
+					if last = groups[k]; last == nil {
+						last = new([]uint16)
+						groups[k] = last
+					}
+					lastKey = k
+				}
+				*last = append(*last, p)
 				continue
 			}
 			shown = append(shown, port)
@@ -95,7 +106,7 @@ func Collapse(t *Table, scanned []Scanned, v View) ([]sdk.Port, []sdk.ExtraPorts
 		ep := sdk.ExtraPorts{State: st, Count: counts[st]}
 		for k, list := range groups {
 			if k.state == st {
-				ep.Reasons = append(ep.Reasons, sdk.ExtraReason{Reason: k.reason, Count: len(list), Proto: k.proto, Ports: ports.Ranges(list)})
+				ep.Reasons = append(ep.Reasons, sdk.ExtraReason{Reason: k.reason, Count: len(*list), Proto: k.proto, Ports: ports.Ranges(*list)})
 			}
 		}
 		// Most common reason first, as Nmap's reason summary does.

@@ -176,9 +176,17 @@ func (p *SenderPool) Close() error {
 	}
 	close(p.work)
 	p.wg.Wait()
-	errs := []error{p.loadErr()}
-	for _, s := range p.workers {
-		errs = append(errs, s.Close())
+	// Side by side: each close waits an RCU grace period.
+	errs := make([]error, len(p.workers)+1)
+	errs[0] = p.loadErr()
+	var wg sync.WaitGroup
+	for i, s := range p.workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i+1] = s.Close()
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }

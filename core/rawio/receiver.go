@@ -61,7 +61,11 @@ func NewReceiver(ifindex int, local netip.Addr) (*Receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, int(htons(proto)))
+	// Protocol 0: the socket hears nothing until bind names the protocol
+	// and interface. Opened with the protocol, it would listen on every
+	// interface at once, and bind would then wait an RCU grace period
+	// (about 8 ms here) to detach it again.
+	fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("receiver socket: %w", err)
 	}

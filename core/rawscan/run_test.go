@@ -45,9 +45,15 @@ func TestRunLoopback(t *testing.T) {
 			defer cancel()
 			a := netip.MustParseAddr(addr)
 			var got []HostResult
+			fds := openFDs(t)
 			err = Run(ctx, cfg, synSpec(), Options{}, []netip.Addr{a, a}, []uint16{open, closed}, func(r HostResult) { got = append(got, r) })
 			if err != nil {
 				t.Fatal(err)
+			}
+			// The sockets close in the background once the last host is
+			// complete, but before Run returns.
+			if n := openFDs(t); n != fds {
+				t.Errorf("%d files open after Run, %d before", n, fds)
 			}
 			if len(got) != 2 {
 				t.Fatalf("%d hosts delivered, want 2", len(got))
@@ -67,6 +73,15 @@ func TestRunLoopback(t *testing.T) {
 			}
 		})
 	}
+}
+
+func openFDs(t *testing.T) int {
+	t.Helper()
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ents)
 }
 
 func TestRunRefusesOtherTransports(t *testing.T) {

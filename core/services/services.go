@@ -1,7 +1,6 @@
 package services
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"errors"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"unicode/utf8"
 
 	"github.com/scanfw/scanfw/core/ports"
 )
@@ -43,17 +44,29 @@ func (e *LineError) Error() string { return fmt.Sprintf("%s:%d: %s", e.File, e.L
 // keeps its first line. Bad lines are returned as *LineError values joined
 // into err, next to the entries of every good line.
 func Parse(r io.Reader, name string) ([]Entry, error) {
-	var out []Entry
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	return parse(string(b), name)
+}
+
+// parse is Parse over text in memory. Why not a bufio.Scanner and
+// strings.Fields: every scan loads nmap-services (27 k lines) before its
+// first probe, and a string and a slice allocated per line were most of
+// the parse; names here are substrings of the one copy of the text.
+func parse(text, name string) ([]Entry, error) {
+	out := make([]Entry, 0, strings.Count(text, "\n")+1)
 	var errs []error
-	seen := make(map[key]bool)
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
-	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
+	seen := make(map[key]bool, cap(out))
+	var fields [4]string
+	for n := 1; text != ""; n++ {
+		line, rest, _ := strings.Cut(text, "\n")
+		text = rest
 		if i := strings.IndexByte(line, '#'); i >= 0 {
 			line = line[:i]
 		}
-		f := strings.Fields(line)
+		f := splitFields(fields[:0], line)
 		if len(f) == 0 {
 			continue
 		}
@@ -69,10 +82,29 @@ func Parse(r io.Reader, name string) ([]Entry, error) {
 		seen[k] = true
 		out = append(out, e)
 	}
-	if err := sc.Err(); err != nil {
-		errs = append(errs, fmt.Errorf("read %s: %w", name, err))
-	}
 	return out, errors.Join(errs...)
+}
+
+// splitFields appends line's space-separated fields to dst, as
+// strings.Fields does (a '\r' of a CRLF line is space too).
+func splitFields(dst []string, line string) []string {
+	for i := 0; i < len(line); i++ {
+		if line[i] >= utf8.RuneSelf {
+			return append(dst, strings.Fields(line)...) // Unicode spaces
+		}
+	}
+	for {
+		line = strings.TrimLeft(line, " \t\r\v\f")
+		if line == "" {
+			return dst
+		}
+		end := strings.IndexAny(line, " \t\r\v\f")
+		if end < 0 {
+			return append(dst, line)
+		}
+		dst = append(dst, line[:end])
+		line = line[end:]
+	}
 }
 
 // parseFields returns ok=false for a valid line of an ignored protocol.
@@ -137,11 +169,16 @@ type Source struct {
 
 // DB answers name and frequency questions over one or more services files.
 type DB struct {
-	byKey  map[key]int // index into entries
-	entry  []Entry
-	order  []int // per entry: position of its winning line over all sources
-	ranked [5][]ports.Ranked
-	names  map[string][]PortProto
+	byKey map[key]int // index into entries
+	entry []Entry
+	order []int // per entry: position of its winning line over all sources
+	// The ranking and the name index are built on first use: a scan that
+	// names its ports by number (-p-) and only asks Name of the ports it
+	// shows never needs them, and they were half of the load that every
+	// scan paid before its first probe.
+	indexOnce sync.Once
+	ranked    [5][]ports.Ranked
+	names     map[string][]PortProto
 }
 
 // PortProto is one port of a protocol.
@@ -171,11 +208,15 @@ func Load(paths ...string) (*DB, error) {
 // as Nmap does. The DB is returned even when some lines were bad; err then
 // joins one *LineError per bad line.
 func LoadSources(srcs ...Source) (*DB, error) {
-	db := &DB{byKey: make(map[key]int), names: make(map[string][]PortProto)}
+	n := 0
+	for _, src := range srcs {
+		n += bytes.Count(src.Data, []byte{'\n'})
+	}
+	db := &DB{byKey: make(map[key]int, n), entry: make([]Entry, 0, n), order: make([]int, 0, n)}
 	var errs []error
 	pos := 0
 	for _, src := range srcs {
-		entries, err := Parse(bytes.NewReader(src.Data), src.Name)
+		entries, err := parse(string(src.Data), src.Name)
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -191,6 +232,16 @@ func LoadSources(srcs ...Source) (*DB, error) {
 			pos++
 		}
 	}
+	return db, errors.Join(errs...)
+}
+
+// index builds the ranking and the name index (once).
+func (db *DB) index() {
+	db.indexOnce.Do(db.buildIndex)
+}
+
+func (db *DB) buildIndex() {
+	db.names = make(map[string][]PortProto)
 	idx := make([]int, len(db.entry))
 	for i := range idx {
 		idx[i] = i
@@ -212,7 +263,6 @@ func LoadSources(srcs ...Source) (*DB, error) {
 	for _, pp := range db.names {
 		slices.SortFunc(pp, comparePortProto)
 	}
-	return db, errors.Join(errs...)
 }
 
 func comparePortProto(a, b PortProto) int {
@@ -244,6 +294,7 @@ func (db *DB) Freq(p ports.Proto, port uint16) float64 {
 // Lookup returns the ports of every protocol whose name matches pattern
 // ('*' and '?' wildcards, case-sensitive as in Nmap), by port then proto.
 func (db *DB) Lookup(pattern string) []PortProto {
+	db.index()
 	if !strings.ContainsAny(pattern, "*?[\\") {
 		return slices.Clone(db.names[pattern])
 	}
@@ -271,6 +322,7 @@ func (db *DB) Match(pattern string, p ports.Proto) []uint16 {
 // Ranked returns every listed port of p, most frequent first, ties in
 // order of their winning line. The slice is shared; do not modify it.
 func (db *DB) Ranked(p ports.Proto) []ports.Ranked {
+	db.index()
 	if int(p) >= len(db.ranked) {
 		return nil
 	}
