@@ -28,10 +28,11 @@ func nmapDataDir(p *profile.Profile) string {
 // for the outputs' "Read data files from" note (Nmap prints the files it
 // loaded): the port catalogue always, the protocol names for -sO, the UDP
 // payloads for -sU, the service probes for -sV. A file that is not there
-// was not read (the built-in data served).
+// was not read (the built-in data served). A scan without port scanning
+// (-sn, -sL) names none, as Nmap reads none for it.
 func nmapDataFiles(p *profile.Profile, techs []scan.Technique) []string {
 	dir := nmapDataDir(p)
-	if dir == "" {
+	if dir == "" || len(techs) == 0 {
 		return nil
 	}
 	names := []string{"nmap-services"}

@@ -22,6 +22,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/scanfw/scanfw/core/nmapargs"
+	"github.com/scanfw/scanfw/core/pktcount"
 	"github.com/scanfw/scanfw/core/pluginhost"
 	"github.com/scanfw/scanfw/core/ports"
 	"github.com/scanfw/scanfw/core/portstate"
@@ -106,6 +107,9 @@ func scanCommand(args []string, stdout, stderr io.Writer) int {
 	}
 	defer s.close()
 	hookTrace(inv, s, stdout)
+	if sendsRaw(s.plan) {
+		term.ShowPacketCounts(func() string { return pktcount.Now().String() })
+	}
 	verbosityImplies(p, s)
 
 	go func() {

@@ -6,7 +6,9 @@ import (
 	"github.com/scanfw/scanfw/core/nmapargs"
 	"github.com/scanfw/scanfw/core/profile"
 	"github.com/scanfw/scanfw/core/progress"
+	"github.com/scanfw/scanfw/core/scan"
 	"github.com/scanfw/scanfw/core/targets"
+	"github.com/scanfw/scanfw/sdk"
 )
 
 // newTerminal sets up what the scan shows besides its outputs. Open ports
@@ -48,4 +50,15 @@ func scope(s *session, exprs []targets.Expr) (int64, int) {
 		ports = 0
 	}
 	return total, ports
+}
+
+// sendsRaw says whether the scan puts raw packets on the wire (Nmap's
+// RawScan): a raw technique, or privileged host discovery.
+func sendsRaw(p scan.Plan) bool {
+	for _, t := range p.Techniques {
+		if t.Spec.Transport == sdk.TransportRawIP || t.Spec.Transport == sdk.TransportEthernet {
+			return true
+		}
+	}
+	return p.RawPing != nil && p.Privileged && !p.SkipDiscovery
 }

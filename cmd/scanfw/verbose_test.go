@@ -17,7 +17,7 @@ import (
 // header and summary lines are left out.
 func terminalShape(out string) []string {
 	keep := regexp.MustCompile(`^(-{15} Timing report|  hostgroups:|  rtt-timeouts:|  max-scan-delay:|  parallelism:|  max-retries:|  min-rate:|-{45}$|` +
-		`Initiating |Scanning |Discovered open port|Completed |Host is up|Scanned at |PORT |\d+/tcp |Final times for host|Read data files from|Read from )`)
+		`Initiating |Scanning |Discovered open port|Completed |Host is up|Scanned at |PORT |\d+/tcp |Final times for host|Read data files from|Read from |\s+Raw packets sent:)`)
 	masks := []struct {
 		re   *regexp.Regexp
 		with string
@@ -109,5 +109,30 @@ func sortDiscovered(lines []string) {
 	sort.Strings(vals)
 	for k, i := range idx {
 		lines[i] = vals[k]
+	}
+}
+
+// TestRawPacketCountsMatchNmap: a -v SYN scan of loopback closes with the
+// same raw packet counts as Nmap's (lo shows each probe and each answer
+// once to a receiver; nothing is lost there, so nothing is retransmitted).
+func TestRawPacketCountsMatchNmap(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("a SYN scan needs root")
+	}
+	nmap := needTool(t, "nmap")
+	open, closed := loopbackPorts(t, 1, 2)
+	args := []string{"-n", "-sS", "-v", "-p", joinPorts(open, closed), "127.0.0.1"}
+	r := runScanfw(t, args...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	ref, err := exec.Command(nmap, args...).Output()
+	if err != nil {
+		t.Fatalf("nmap: %v", err)
+	}
+	counts := regexp.MustCompile(`(?m)^\s+Raw packets sent: .*$`)
+	got, want := counts.FindString(r.stdout), counts.FindString(string(ref))
+	if want == "" || got != want {
+		t.Errorf("scanfw: %q\nnmap:   %q", got, want)
 	}
 }

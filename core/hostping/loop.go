@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/scanfw/scanfw/core/pktcount"
 	"github.com/scanfw/scanfw/core/ultrascan"
 	"golang.org/x/sys/unix"
 )
@@ -275,12 +276,12 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 		n := arpRequest(buf, l.MAC, l.Local, dst)
 		to := &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ARP), Ifindex: l.Index, Halen: 6, Addr: [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
 		r.cfg.Trace.Sent(buf[:n], true)
-		return sendErr(unix.Sendto(r.arp[h.link].fd, buf[:n], 0, to), dst)
+		return r.sent(unix.Sendto(r.arp[h.link].fd, buf[:n], 0, to), dst, arpLen)
 	case viaND:
 		l := r.links[h.link]
 		n := neighbourSolicit(buf, l.MAC, dst)
 		to := &unix.SockaddrInet6{Addr: solicitedNode(dst).As16(), ZoneId: uint32(l.Index)}
-		return sendErr(unix.Sendto(r.byProto[6<<8|unix.IPPROTO_ICMPV6].fd, buf[:n], 0, to), dst)
+		return r.sent(unix.Sendto(r.byProto[6<<8|unix.IPPROTO_ICMPV6].fd, buf[:n], 0, to), dst, 40+n)
 	}
 	f := r.cfg.Probes[pi].formFor(dst)
 	if f == nil {
@@ -307,7 +308,20 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 	if r.cfg.Trace != nil && fam == 4 {
 		r.cfg.Trace.Sent(ipv4Packet(make([]byte, 20+n), src, dst, f.proto, buf[:n]), false)
 	}
-	return sendErr(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst)
+	hdr := 20
+	if fam == 6 {
+		hdr = 40
+	}
+	return r.sent(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst, hdr+n)
+}
+
+// sent counts a probe of ipBytes that left (the kernel adds the IP header
+// to a raw socket's payload) and reads a send error as sendErr does.
+func (r *runner) sent(err error, dst netip.Addr, ipBytes int) error {
+	if err == nil {
+		pktcount.Sent(1, ipBytes)
+	}
+	return sendErr(err, dst)
 }
 
 // sendErr keeps the errors that say a probe could not leave for this one

@@ -81,3 +81,7 @@ func checksum(b []byte, s uint32) uint16 {
 	}
 	return ^uint16(s)
 }
+
+// arpLen is an ARP packet for IPv4 over Ethernet without its frame, which
+// is what the packet counts hold for one (padding left out).
+const arpLen = 28

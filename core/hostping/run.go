@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/scanfw/scanfw/core/packettrace"
+	"github.com/scanfw/scanfw/core/pktcount"
 	"github.com/scanfw/scanfw/core/route"
 	"github.com/scanfw/scanfw/core/ultrascan"
 	"golang.org/x/sys/unix"
@@ -211,6 +212,7 @@ func (r *runner) open() error {
 		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
 			if rep, ok := parseIPv4(b[:n], r.m, r.cfg.Probes); ok {
 				r.cfg.Trace.Received(b[:n], false, time.Time{})
+				pktcount.Received(1, n)
 				r.deliver(rep)
 			}
 		}
@@ -258,6 +260,7 @@ func (r *runner) open() error {
 				rep, ok = parseTransport6(p, b[:n], src, hops, r.m, r.cfg.Probes)
 			}
 			if ok {
+				pktcount.Received(1, 40+n)
 				r.deliver(rep)
 			}
 		}
@@ -278,6 +281,7 @@ func (r *runner) open() error {
 		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
 			if rep, ok := parseARP(b[:n], local); ok {
 				r.cfg.Trace.Received(b[:n], true, time.Time{})
+				pktcount.Received(1, arpLen)
 				r.deliver(rep)
 			}
 		}

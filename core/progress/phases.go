@@ -98,3 +98,20 @@ func (t *Terminal) finalTimes(h sdk.Host) {
 	fmt.Fprintf(t.stdout, "Final times for host: srtt: %d rttvar: %d  to: %d\n",
 		h.SRTT.Microseconds(), h.RTTVar.Microseconds(), h.Timeout.Microseconds())
 }
+
+// ShowPacketCounts makes -v close with Nmap's raw packet counts, as fn
+// words them, under the "done" line; a scan that sends raw packets sets it.
+func (t *Terminal) ShowPacketCounts(fn func() string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.counts = fn
+}
+
+func (t *Terminal) packetCounts() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.counts == nil || t.opt.Verbose < 1 || !t.opt.Discovered {
+		return
+	}
+	fmt.Fprintf(t.stdout, "           %s\n", t.counts())
+}

@@ -50,6 +50,7 @@ type Terminal struct {
 	width  int
 
 	mu        sync.Mutex
+	counts    func() string // raw packet counts for -v's last line; nil without raw packets
 	lineShown bool
 	start     time.Time
 	scanType  string
@@ -362,5 +363,11 @@ func (w watchedSink) Host(ctx context.Context, h sdk.Host) error {
 
 func (w watchedSink) End(ctx context.Context, e sdk.ScanEnd) error {
 	w.t.Close()
-	return w.inner.End(ctx, e)
+	if err := w.inner.End(ctx, e); err != nil {
+		return err
+	}
+	if e.Exit != "error" {
+		w.t.packetCounts()
+	}
+	return nil
 }

@@ -104,7 +104,7 @@ func (s *IPSender) Commit(n int) error {
 // Flush sends every queued packet, waiting out a full queue for up to a
 // second as Sender.Flush does.
 func (s *IPSender) Flush() error {
-	sent, _, err := sendmmsgAll(s.fd, s.msgs[:s.n], "raw ip sendmmsg")
+	sent, _, err := sendmmsgAll(s.fd, s.msgs[:s.n], 0, "raw ip sendmmsg")
 	s.sent += uint64(sent)
 	s.n = 0
 	return err

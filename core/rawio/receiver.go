@@ -8,6 +8,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/scanfw/scanfw/core/pktcount"
 	"golang.org/x/net/bpf"
 	"golang.org/x/sys/unix"
 )
@@ -203,13 +204,17 @@ func (r *Receiver) Poll(timeout time.Duration, fn func(*Reply)) (int, error) {
 func (r *Receiver) walk(b []byte, fn func(*Reply)) int {
 	num := binary.NativeEndian.Uint32(b[12:])
 	off := binary.NativeEndian.Uint32(b[16:])
-	n := 0
+	// Taken: every frame the filter let through, as Nmap counts what pcap
+	// hands it; n: the replies decoded.
+	n, taken, bytes := 0, 0, 0
 	for i := uint32(0); i < num && int(off)+tpacket3HdrLen <= len(b); i++ {
 		h := (*unix.Tpacket3Hdr)(unsafe.Pointer(&b[off]))
 		// sll_pkttype: skip our own frames seen on the way out.
 		if b[int(off)+tpacket3HdrLen+10] != unix.PACKET_OUTGOING {
 			start := int(off) + int(h.Mac)
 			end := start + int(h.Snaplen)
+			taken++
+			bytes += int(h.Len) - int(h.Net-h.Mac)
 			if r.Trace != nil && end <= len(b) {
 				r.Trace(b[start:end], int64(h.Sec)*1e9+int64(h.Nsec))
 			}
@@ -225,6 +230,7 @@ func (r *Receiver) walk(b []byte, fn func(*Reply)) int {
 		}
 		off += h.Next_offset
 	}
+	pktcount.Received(taken, bytes)
 	return n
 }
 

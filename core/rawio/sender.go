@@ -6,6 +6,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/scanfw/scanfw/core/pktcount"
 	"golang.org/x/sys/unix"
 )
 
@@ -99,7 +100,7 @@ func (s *Sender) Commit(n int) error {
 // Flush sends every queued frame. A full device queue (ENOBUFS, EAGAIN) is
 // waited out briefly and retried; the whole call gives up after a second.
 func (s *Sender) Flush() error {
-	sent, retries, err := sendmmsgAll(s.fd, s.msgs[:s.n], "sendmmsg")
+	sent, retries, err := sendmmsgAll(s.fd, s.msgs[:s.n], ethLen, "sendmmsg")
 	s.sent += uint64(sent)
 	s.retry += uint64(retries)
 	s.n = 0
@@ -109,8 +110,9 @@ func (s *Sender) Flush() error {
 // sendmmsgAll hands msgs to the kernel with sendmmsg until it has taken all
 // of them, and says how many it took and how often a full queue made it
 // wait. A full device or socket queue (ENOBUFS, EAGAIN) is waited out in
-// 50 µs steps for up to a second; any other error ends the batch.
-func sendmmsgAll(fd int, msgs []mmsghdr, what string) (sent, retries int, err error) {
+// 50 µs steps for up to a second; any other error ends the batch. What the
+// kernel took goes to pktcount, less linkHdr bytes a frame.
+func sendmmsgAll(fd int, msgs []mmsghdr, linkHdr int, what string) (sent, retries int, err error) {
 	var deadline time.Time
 	for sent < len(msgs) {
 		r, _, errno := unix.Syscall6(unix.SYS_SENDMMSG, uintptr(fd),
@@ -132,6 +134,11 @@ func sendmmsgAll(fd int, msgs []mmsghdr, what string) (sent, retries int, err er
 			time.Sleep(50 * time.Microsecond)
 			continue
 		}
+		bytes := 0
+		for _, m := range msgs[sent : sent+int(r)] {
+			bytes += int(m.len) - linkHdr
+		}
+		pktcount.Sent(int(r), bytes)
 		sent += int(r)
 	}
 	return sent, retries, nil
