@@ -23,19 +23,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 runs=${RUNS:-3} runs16=${RUNS16:-1} rate=${MIN_RATE:-10000}
-tmp=$(mktemp -d)
-go build -o "$tmp/scanfw" ./cmd/scanfw
-go build -o "$tmp/scanfw-lab" ./lab/cmd/scanfw-lab
-exec 9>/run/scanfw-lab.lock
-flock 9
-export SCANFW_LAB_LOCK_HELD=1
-cleanup() { "$tmp/scanfw-lab" down >/dev/null 2>&1 || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-"$tmp/scanfw-lab" up farm svc fw >/dev/null
-for a in 198.18.16.1 198.18.200.1; do
-	ip route get "$a" | grep -q 'dev sfw-sink' || { echo "discovery.sh: $a is not routed into the lab sink" >&2; exit 1; }
-done
+. bench/lab.sh
+lab_up farm svc fw
+lab_routed 198.18.3.1 198.18.16.1 198.18.200.1
 
 run() { # out-file command... -> "wall_seconds peak_rss_KiB"; a failure is printed, not fatal
 	f=$1; shift

@@ -14,15 +14,9 @@
 # Needs root; holds the lab lock.
 set -eu
 cd "$(dirname "$0")/.."
-tmp=$(mktemp -d)
-go build -o "$tmp/scanfw" ./cmd/scanfw
-go build -o "$tmp/scanfw-lab" ./lab/cmd/scanfw-lab
-exec 9>/run/scanfw-lab.lock
-flock 9
-export SCANFW_LAB_LOCK_HELD=1
-cleanup() { "$tmp/scanfw-lab" down >/dev/null 2>&1 || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-"$tmp/scanfw-lab" up >/dev/null
+. bench/lab.sh
+lab_up
+lab_routed ${NETS:-198.18.0.0/20 198.18.0.0/16}
 rateflag="--min-rate ${RATE:-20000}"
 [ "${RATE:-20000}" = 0 ] && rateflag=
 printf '%-16s %9s %12s %8s %s\n' targets addresses peak_rss_MiB wall_s "hosts with 80/open"

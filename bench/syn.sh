@@ -23,15 +23,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3} WAN_RUNS=${WAN_RUNS:-1} WAN_PORTS=${WAN_PORTS:--}
-tmp=$(mktemp -d)
-go build -o "$tmp/scanfw" ./cmd/scanfw
-go build -o "$tmp/scanfw-lab" ./lab/cmd/scanfw-lab
-exec 9>/run/scanfw-lab.lock
-flock 9
-export SCANFW_LAB_LOCK_HELD=1
-cleanup() { "$tmp/scanfw-lab" down >/dev/null 2>&1 || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-"$tmp/scanfw-lab" up >/dev/null
+. bench/lab.sh
+lab_up
+lab_routed 198.18.1.2 198.18.2.2 198.18.4.2
 
 # timed out-file log-file command... -> wall seconds; stdout+stderr to log
 timed() {

@@ -12,15 +12,9 @@
 set -eu
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3} EXTRA=${EXTRA:-}
-tmp=$(mktemp -d)
-go build -o "$tmp/scanfw" ./cmd/scanfw
-go build -o "$tmp/scanfw-lab" ./lab/cmd/scanfw-lab
-exec 9>/run/scanfw-lab.lock
-flock 9
-export SCANFW_LAB_LOCK_HELD=1
-cleanup() { "$tmp/scanfw-lab" down >/dev/null 2>&1 || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-"$tmp/scanfw-lab" up >/dev/null
+. bench/lab.sh
+lab_up
+lab_routed 198.18.1.2 198.18.2.2
 
 secs() { # out-file command... -> wall seconds
 	f=$1; shift
