@@ -25,7 +25,7 @@ cd "$(dirname "$0")/.."
 runs=${RUNS:-3} runs16=${RUNS16:-1} rate=${MIN_RATE:-10000}
 . bench/lab.sh
 lab_up farm svc fw
-lab_routed 198.18.3.1 198.18.16.1 198.18.200.1
+lab_routed 198.18.3.77 198.18.16.1 198.18.200.1
 
 run() { # out-file command... -> "wall_seconds peak_rss_KiB"; a failure is printed, not fatal
 	f=$1; shift
