@@ -31,7 +31,9 @@ type describeFunc func(ctx context.Context, id string) (sdk.ProbeSpec, error)
 // §4.1): the -P probes given, or ICMP echo, SYN 443, ACK 80 and ICMP
 // timestamp; ARP and ND on local links unless --disable-arp-ping or
 // --send-ip. Each probe is a ping probe-type plugin's declared template
-// and rules. Unprivileged it is nil: the connect ping.
+// and rules, built when discovery first needs one (a scan of a local link
+// starts no ping plugin). The flags are checked here. Unprivileged it is
+// nil: the connect ping.
 func rawPing(ctx context.Context, p *profile.Profile, db *services.DB, t ultrascan.Config, describe describeFunc) (*hostping.Config, error) {
 	if !privileged(p) {
 		return nil, nil
@@ -45,6 +47,29 @@ func rawPing(ctx context.Context, p *profile.Profile, db *services.DB, t ultrasc
 	if err != nil {
 		return nil, err
 	}
+	n := 0
+	for _, u := range uses {
+		n += max(len(u.list), 1)
+	}
+	if n > hostping.MaxProbes {
+		return nil, usagef("%d discovery probes per host; at most %d", n, hostping.MaxProbes)
+	}
+	var once sync.Once
+	var probes []hostping.Probe
+	var loadErr error
+	load := func(ctx context.Context) ([]hostping.Probe, error) {
+		once.Do(func() { probes, loadErr = pingProbes(ctx, uses, describe) })
+		return probes, loadErr
+	}
+	return &hostping.Config{
+		LoadProbes: load, NoARP: p.Discovery.DisableARP, Iface: p.Interface,
+		Timing: t,
+	}, nil
+}
+
+// pingProbes starts the ping plugins of uses side by side and builds their
+// probes.
+func pingProbes(ctx context.Context, uses []pingUse, describe describeFunc) ([]hostping.Probe, error) {
 	specs := make([]sdk.ProbeSpec, len(uses))
 	errs := make([]error, len(uses))
 	var wg sync.WaitGroup
@@ -78,13 +103,7 @@ func rawPing(ctx context.Context, p *profile.Profile, db *services.DB, t ultrasc
 			probes = append(probes, pr)
 		}
 	}
-	if len(probes) > hostping.MaxProbes {
-		return nil, usagef("%d discovery probes per host; at most %d", len(probes), hostping.MaxProbes)
-	}
-	return &hostping.Config{
-		Probes: probes, NoARP: p.Discovery.DisableARP, Iface: p.Interface,
-		Timing: t,
-	}, nil
+	return probes, nil
 }
 
 // pingUses lists the probes the -P flags ask for in Nmap's order per host

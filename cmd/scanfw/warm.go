@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 
+	"github.com/scanfw/scanfw/core/hostping"
 	"github.com/scanfw/scanfw/core/pluginhost"
 	"github.com/scanfw/scanfw/core/profile"
 	"github.com/scanfw/scanfw/core/services"
+	"github.com/scanfw/scanfw/core/targets"
 )
 
 // warmPlugins starts, side by side and in the background, the built-in
@@ -28,9 +30,13 @@ func warmPlugins(ctx context.Context, host *pluginhost.Host, r *pluginResolver, 
 	warmBuiltins(ctx, host, r, ids)
 }
 
-// warmPingPlugins warms the ping probe types of privileged host discovery.
+// warmPingPlugins warms the ping probe types of privileged host discovery,
+// unless every target lies on a local Ethernet link: ARP and ND find those,
+// and discovery starts the ping plugins only for a host that needs them
+// (hostping.Config.LoadProbes), so warming them would cost four processes
+// for nothing.
 func warmPingPlugins(ctx context.Context, host *pluginhost.Host, r *pluginResolver, p *profile.Profile, db *services.DB) {
-	if !privileged(p) || p.Discovery.Skip || p.Discovery.ListOnly {
+	if !privileged(p) || p.Discovery.Skip || p.Discovery.ListOnly || allOnLocalLink(p) {
 		return
 	}
 	uses, err := pingUses(p.Discovery, db)
@@ -57,4 +63,24 @@ func warmBuiltins(ctx context.Context, host *pluginhost.Host, r *pluginResolver,
 		srcs = append(srcs, src)
 	}
 	host.Warm(ctx, srcs...)
+}
+
+// allOnLocalLink says whether every target expression on the command line
+// lies on a local Ethernet link where ARP or ND serves it (judged by its
+// first address; names and -iL lists are not looked at, and count as not).
+func allOnLocalLink(p *profile.Profile) bool {
+	if p.Discovery.DisableARP || len(p.TargetFiles) > 0 || len(p.Targets) == 0 {
+		return false
+	}
+	exprs, err := targets.ParseList(p.Targets)
+	if err != nil {
+		return false
+	}
+	for _, e := range exprs {
+		a, ok := e.Sample()
+		if !ok || !hostping.OnLocalLink(a, p.Interface) {
+			return false
+		}
+	}
+	return true
 }

@@ -180,3 +180,30 @@ func TestLateReplyAfterTheHostWasGivenUp(t *testing.T) {
 		t.Errorf("late reply: %+v, want up by echo-reply timed from its probe", res)
 	}
 }
+
+// TestNeedsIP: the ping plugins are started only for a batch with a host
+// that ARP or ND cannot serve.
+func TestNeedsIP(t *testing.T) {
+	ls := []link{{Index: 2, Prefix: netip.MustParsePrefix("198.18.1.0/24"), Local: netip.MustParseAddr("198.18.1.1")},
+		{Index: 3, Prefix: netip.MustParsePrefix("2001:db8:1::/64"), Local: netip.MustParseAddr("2001:db8:1::1")}}
+	on4, on6 := netip.MustParseAddr("198.18.1.2"), netip.MustParseAddr("2001:db8:1::2")
+	off := netip.MustParseAddr("198.18.4.2")
+	for _, c := range []struct {
+		name  string
+		addrs []netip.Addr
+		noARP bool
+		want  bool
+	}{
+		{"all on local links", []netip.Addr{on4, on6}, false, false},
+		{"one routed", []netip.Addr{on4, off}, false, true},
+		{"our own address is not a neighbour", []netip.Addr{netip.MustParseAddr("198.18.1.1")}, false, true},
+		{"--disable-arp-ping", []netip.Addr{on4}, true, true},
+		{"nothing to probe", nil, true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := needsIP(ls, c.addrs, c.noARP); got != c.want {
+				t.Errorf("needsIP = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -26,6 +26,12 @@ type Config struct {
 	// ping probe type's declared templates and rules (NewProbe). Empty means hosts
 	// off-link are not probed at all (-Pn still ARPs the link).
 	Probes []Probe
+	// LoadProbes, when set and Probes is empty, builds the probes the first
+	// time a run has a host that needs them: their plugins are started
+	// only then, so a scan of a local link (ARP and ND only) starts none.
+	// It is called at most once per Run and should keep its answer for
+	// later runs.
+	LoadProbes func(context.Context) ([]Probe, error)
 	// NoARP is --disable-arp-ping / --send-ip: hosts on a local link get
 	// the IP probes too.
 	NoARP bool
@@ -78,12 +84,17 @@ func Run(ctx context.Context, cfg Config, addrs []netip.Addr) ([]Result, error) 
 	if cfg.Timing.InitialRTT <= 0 {
 		cfg.Timing = ultrascan.DefaultConfig()
 	}
-	if len(cfg.Probes) > MaxProbes {
-		return nil, fmt.Errorf("host discovery: %d probes per host, at most %d", len(cfg.Probes), MaxProbes)
-	}
 	ls, err := links(cfg.Iface)
 	if err != nil {
 		return nil, err
+	}
+	if len(cfg.Probes) == 0 && cfg.LoadProbes != nil && needsIP(ls, addrs, cfg.NoARP) {
+		if cfg.Probes, err = cfg.LoadProbes(ctx); err != nil {
+			return nil, fmt.Errorf("host discovery: %w", err)
+		}
+	}
+	if len(cfg.Probes) > MaxProbes {
+		return nil, fmt.Errorf("host discovery: %d probes per host, at most %d", len(cfg.Probes), MaxProbes)
 	}
 	r := &runner{cfg: cfg, addrs: addrs, links: ls, index: make(map[netip.Addr]int, len(addrs)),
 		hosts: make([]host, len(addrs)), res: make([]Result, len(addrs)), replies: make(chan reply, 4096)}
@@ -115,6 +126,28 @@ func Run(ctx context.Context, cfg Config, addrs []netip.Addr) ([]Result, error) 
 	r.close()
 	r.neighbourMACs()
 	return r.res, err
+}
+
+// needsIP says whether any of addrs is probed by IP rather than by ARP or
+// ND.
+func needsIP(ls []link, addrs []netip.Addr, noARP bool) bool {
+	if noARP {
+		return len(addrs) > 0
+	}
+	for _, a := range addrs {
+		if onLink(ls, a.Unmap()) < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// OnLocalLink says whether discovery finds a by ARP or ND (a directly
+// connected Ethernet network holds it; iface is -e), so no IP probe, and no
+// ping plugin, serves it.
+func OnLocalLink(a netip.Addr, iface string) bool {
+	ls, err := links(iface)
+	return err == nil && onLink(ls, a.Unmap()) >= 0
 }
 
 // neighbourMACs fills the MAC of up hosts on a local link that answered IP

@@ -148,6 +148,32 @@ type Expr struct {
 // IsHostname reports whether the expression needs DNS.
 func (e Expr) IsHostname() bool { return e.host != "" }
 
+// Sample is one address the expression holds (its lowest), found without
+// DNS, for a caller that wants to know where the targets lie before
+// iterating them; false for a hostname.
+func (e Expr) Sample() (netip.Addr, bool) {
+	if e.host != "" {
+		return netip.Addr{}, false
+	}
+	switch e.blk.kind {
+	case kindV4:
+		var x [4]byte
+		for i := range x {
+			v := e.blk.v4[i].next(0)
+			if v < 0 {
+				return netip.Addr{}, false
+			}
+			x[i] = byte(v)
+		}
+		return netip.AddrFrom4(x), true
+	case kindV6:
+		return e.blk.v6.Addr(), true
+	case kindZoned:
+		return e.blk.addr, true
+	}
+	return netip.Addr{}, false
+}
+
 // Parse checks the syntax of one target expression without any DNS:
 // IPv4 and IPv6 addresses and CIDR blocks ("198.18.0.0/16",
 // "2001:db8::/120", "[2001:db8::1]"), IPv4 octet ranges and lists

@@ -259,3 +259,28 @@ func TestOrderMatchesNmap(t *testing.T) {
 		}
 	}
 }
+
+func TestSample(t *testing.T) {
+	for _, c := range []struct {
+		expr, want string // want "" for none
+	}{
+		{"198.18.1.2", "198.18.1.2"},
+		{"198.18.0.0/16", "198.18.0.0"},
+		{"198.18.3-5.10-20", "198.18.3.10"},
+		{"198.18.1.7,3,5", "198.18.1.3"},
+		{"2001:db8::1/120", "2001:db8::"},
+		{"fe80::1%lo", "fe80::1%lo"},
+		{"scanme.example", ""},
+	} {
+		t.Run(c.expr, func(t *testing.T) {
+			e, err := targets.Parse(c.expr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a, ok := e.Sample()
+			if got := map[bool]string{true: a.String(), false: ""}[ok]; got != c.want {
+				t.Errorf("Sample = %q, want %q", got, c.want)
+			}
+		})
+	}
+}
