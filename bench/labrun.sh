@@ -6,12 +6,13 @@
 #
 #	bench/labrun.sh ./scanfw -sS -n -p- 198.18.1.2
 #
-# ($tmp/scanfw is the tree's build, if the command wants it.) Needs root.
+# The tree's build is in $SCANFW_BIN for commands that want it. Needs root.
 set -eu
 [ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
 cd "$(dirname "$0")/.."
 . bench/lab.sh
 lab_up
+export SCANFW_BIN="$tmp/scanfw"
 for arg in "$@"; do
 	case $arg in
 	198.18.* | 198.19.* | 2001:db8:* | 2001:DB8:*) lab_routed "$arg" ;;
