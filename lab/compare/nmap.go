@@ -26,16 +26,23 @@ func Nmap(ctx context.Context, args []string, targets ...string) (*Run, error) {
 // the XML it wrote. A file rather than `-oX -` keeps the scanner's other output
 // (warnings on stdout) out of the XML.
 func Scan(ctx context.Context, bin string, args []string, targets ...string) (*Run, error) {
+	run, _, err := ScanOutput(ctx, bin, args, targets...)
+	return run, err
+}
+
+// ScanOutput is Scan that also returns what the scanner printed (standard
+// output and error together), for a test that reads its -d lines.
+func ScanOutput(ctx context.Context, bin string, args []string, targets ...string) (*Run, string, error) {
 	if err := lab.Guard(targets...); err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	args, err := NoSystemDNS(args)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	f, err := os.CreateTemp("", "scanfw-compare-*.xml")
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	f.Close()
 	defer os.Remove(f.Name())
@@ -44,18 +51,18 @@ func Scan(ctx context.Context, bin string, args []string, targets ...string) (*R
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
-		return nil, fmt.Errorf("%s %s: %w: %s", bin, strings.Join(full, " "), err, strings.TrimSpace(out.String()))
+		return nil, out.String(), fmt.Errorf("%s %s: %w: %s", bin, strings.Join(full, " "), err, strings.TrimSpace(out.String()))
 	}
 	xmlFile, err := os.Open(f.Name())
 	if err != nil {
-		return nil, err
+		return nil, out.String(), err
 	}
 	defer xmlFile.Close()
 	run, err := Parse(xmlFile)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %w", bin, strings.Join(full, " "), err)
+		return nil, out.String(), fmt.Errorf("%s %s: %w", bin, strings.Join(full, " "), err)
 	}
-	return run, nil
+	return run, out.String(), nil
 }
 
 // NoSystemDNS returns args with -n added unless they already say how names

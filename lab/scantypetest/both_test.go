@@ -13,11 +13,19 @@ import (
 // (with -6 put first for an IPv6 address), and logs how long each took.
 func scanBoth(ctx context.Context, t *testing.T, bin string, args []string, addr string) (ours, ref *compare.Run) {
 	t.Helper()
+	ours, ref, _ = scanBothOutput(ctx, t, bin, args, nil, addr)
+	return ours, ref
+}
+
+// scanBothOutput is scanBoth with extra arguments for scanfw alone (ours)
+// and what scanfw printed.
+func scanBothOutput(ctx context.Context, t *testing.T, bin string, args, ourExtra []string, addr string) (ours, ref *compare.Run, out string) {
+	t.Helper()
 	if strings.Contains(addr, ":") {
 		args = append([]string{"-6"}, args...)
 	}
 	start := time.Now()
-	ours, err := compare.Scan(ctx, bin, args, addr)
+	ours, out, err := compare.ScanOutput(ctx, bin, append(append([]string(nil), args...), ourExtra...), addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +35,7 @@ func scanBoth(ctx context.Context, t *testing.T, bin string, args []string, addr
 		t.Fatal(err)
 	}
 	t.Logf("scanfw %v, nmap %v", mid.Sub(start).Round(time.Millisecond), time.Since(mid).Round(time.Millisecond))
-	return ours, ref
+	return ours, ref, out
 }
 
 // matchNmap is scanBoth that fails the test on every port whose state

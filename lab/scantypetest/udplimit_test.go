@@ -2,6 +2,7 @@ package scantypetest
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,7 +32,14 @@ func TestUDPTop100UnderICMPRateLimit(t *testing.T) {
 	defer cancel()
 	a := lab.FW.V4.String()
 	args := []string{"-sU", "-n", "-Pn", "-T4", "--top-ports", "100"}
-	ours, ref := scanBoth(ctx, t, bin, args, a)
+	// scanfw at -d (timing only, no other change) so the engine's account
+	// of the run (pacing, drops, boosts) is in the log if the test fails.
+	ours, ref, out := scanBothOutput(ctx, t, bin, args, []string{"-d"}, a)
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, "raw scan timing") {
+			t.Log(strings.TrimSpace(l))
+		}
+	}
 	var missed []compare.Difference
 	nmapMissed := 0
 	for _, x := range compare.Diff(ours, ref) {
