@@ -75,10 +75,7 @@ func resolve(ctx context.Context, hop netip.Addr, ifi Interface, timeout time.Du
 	}
 	mac, ok := macs[hop.Unmap()]
 	if !ok {
-		if timeout <= 0 {
-			timeout = time.Second
-		}
-		return nil, fmt.Errorf("%w within %s", ErrNoNeighbour, timeout)
+		return nil, fmt.Errorf("%w within %s", ErrNoNeighbour, resolveTimeout(timeout))
 	}
 	return mac, nil
 }

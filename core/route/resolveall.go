@@ -24,6 +24,15 @@ const (
 	resolveRetry = 200 * time.Millisecond
 )
 
+// resolveTimeout is the wait for a hop's answer: timeout, or 1 s when
+// it is not set.
+func resolveTimeout(timeout time.Duration) time.Duration {
+	if timeout <= 0 {
+		return time.Second
+	}
+	return timeout
+}
+
 // ResolveAll finds the MACs of next hops on one Ethernet interface
 // together. The kernel does the resolving (ARP or ND, from its own source
 // address; one datagram to a hop's discard port makes it ask), and one dump
@@ -32,9 +41,7 @@ const (
 // Hops that did not resolve within timeout (0 means 1 s) are missing from
 // the result; an error is a failure to ask, or ctx ending.
 func ResolveAll(ctx context.Context, ifi Interface, hops []netip.Addr, timeout time.Duration) (map[netip.Addr]net.HardwareAddr, error) {
-	if timeout <= 0 {
-		timeout = time.Second
-	}
+	timeout = resolveTimeout(timeout)
 	macs := make(map[netip.Addr]net.HardwareAddr, len(hops))
 	n := &nudger{ifi: ifi}
 	defer n.close()
