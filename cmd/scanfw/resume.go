@@ -90,7 +90,7 @@ func trackScan(ctx context.Context, inv *nmapargs.Invocation, r *resumed, s *ses
 	}
 	// The outputs began with the first run's start; they continue it.
 	s.plan.Start = r.ck.Start
-	if err := resume.Replay(ctx, s.fanout, r.ck.Start, hosts); err != nil {
+	if err := resume.Replay(ctx, s.fanout, r.ck, hosts); err != nil {
 		return nil, err
 	}
 	s.plan.Targets = tr.Targets(s.plan.Targets)

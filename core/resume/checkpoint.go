@@ -24,7 +24,8 @@ import (
 )
 
 // FormatVersion is the checkpoint format this build writes and reads.
-const FormatVersion = 1
+// Version 2 added Started.
+const FormatVersion = 2
 
 // Suffix is appended to the first output file's name to place the
 // checkpoint when the user names none.
@@ -41,6 +42,11 @@ type Checkpoint struct {
 	// that --resume FILE alone can run the same scan again.
 	Args  []string      `json:"args"`
 	Start sdk.ScanStart `json:"start"`
+	// Started says the outputs' beginnings (an XML header, the first
+	// line of -oN) are in the files, within the recorded lengths. The
+	// first checkpoint is written before them; a scan stopped then
+	// resumes by writing them.
+	Started bool `json:"started"`
 	// Consumed counts the targets taken from the stream, including names
 	// that failed to resolve; InFlight are those of them not finished.
 	Consumed int64    `json:"consumed"`

@@ -114,7 +114,7 @@ func Continue(path string, ck *Checkpoint, outputs []Output, every time.Duration
 		t.redo[addr]++
 	}
 	t.ck.Consumed = 0
-	t.resuming = true
+	t.resuming = ck.Started
 	t.base.up, t.base.down = ck.HostsUp, ck.HostsDown
 	return t, hosts, nil
 }
@@ -136,7 +136,13 @@ func readJournal(r io.Reader, n int64) ([]sdk.Host, error) {
 // Replay feeds the finished hosts of a checkpoint to every output plugin
 // and throws the bytes away: the files hold them already, but plugins
 // that keep state (counts, a report written at the end) need to see them.
-func Replay(ctx context.Context, f *scan.Fanout, start sdk.ScanStart, hosts []sdk.Host) error {
+// A checkpoint from before the outputs started has nothing to replay: the
+// scan's own Start writes the beginning.
+func Replay(ctx context.Context, f *scan.Fanout, ck *Checkpoint, hosts []sdk.Host) error {
+	if !ck.Started {
+		return nil
+	}
+	start := ck.Start
 	for _, o := range f.Outputs {
 		if _, err := o.Impl.Start(ctx, o.Dest, start); err != nil {
 			return fmt.Errorf("resume output %s: start: %w", o.ID, err)
@@ -199,11 +205,20 @@ type sink struct {
 }
 
 // Start is silent when resuming: the files hold their beginning already.
+// Otherwise the beginning is written and recorded at once, so a scan
+// stopped before its first host resumes after the header, not over it.
 func (s *sink) Start(ctx context.Context, st sdk.ScanStart) error {
 	if s.t.resuming {
 		return nil
 	}
-	return s.inner.Start(ctx, st)
+	if err := s.inner.Start(ctx, st); err != nil {
+		return err
+	}
+	t := s.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.ck.Started = true
+	return t.save()
 }
 
 func (s *sink) Host(ctx context.Context, h sdk.Host) error {

@@ -132,3 +132,71 @@ func TestCheckpointRoundTrip(t *testing.T) {
 		t.Errorf("resumed stream %v, want the in-flight host and the rest", got)
 	}
 }
+
+// fileSink writes a header at Start and a line per host, as the text
+// outputs do.
+type fileSink struct{ f *os.File }
+
+func (s fileSink) Start(context.Context, sdk.ScanStart) error {
+	_, err := s.f.WriteString("header\n")
+	return err
+}
+func (s fileSink) Host(_ context.Context, h sdk.Host) error {
+	_, err := s.f.WriteString("host " + h.Addr.String() + "\n")
+	return err
+}
+func (s fileSink) End(context.Context, sdk.ScanEnd) error { return nil }
+
+// TestResumeWritesHeaderOnce stops a scan before its outputs began and,
+// apart, just after, and resumes each: the file holds its header once,
+// then the hosts. A stop in the first second used to resume without the
+// header (the only checkpoint predated it), leaving XML with no root.
+func TestResumeWritesHeaderOnce(t *testing.T) {
+	for _, begun := range []bool{false, true} {
+		dir := t.TempDir()
+		out, err := os.Create(filepath.Join(dir, "out.txt"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := out.Name() + Suffix
+		outs := []Output{{ID: "output.normal", Path: out.Name(), File: out}}
+		tr, err := Start(path, "targets = [\"x\"]\n", []string{"x"}, sdk.ScanStart{}, outs, time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		next := tr.Targets(stream("10.0.0.1"))
+		if begun {
+			if err := tr.Sink(fileSink{out}).Start(context.Background(), sdk.ScanStart{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		next(context.Background())
+		out.WriteString("host 10.0.0.1\n") // finished, but not checkpointed
+		// Killed here.
+		ck, err := Load(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ck.Started != begun {
+			t.Errorf("begun=%v: checkpoint Started = %v", begun, ck.Started)
+		}
+		tr2, hosts, err := Continue(path, ck, outs, time.Hour)
+		if err != nil || len(hosts) != 0 {
+			t.Fatalf("Continue: %d hosts, %v", len(hosts), err)
+		}
+		sink := tr2.Sink(fileSink{out})
+		ctx := context.Background()
+		if err := sink.Start(ctx, sdk.ScanStart{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range drain(t, tr2.Targets(stream("10.0.0.1"))) {
+			if err := sink.Host(ctx, sdk.Host{Addr: netip.MustParseAddr(a), Status: sdk.HostStatus{State: "up"}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if b, _ := os.ReadFile(out.Name()); string(b) != "header\nhost 10.0.0.1\n" {
+			t.Errorf("begun=%v: resumed file %q, want the header once and the host", begun, b)
+		}
+		out.Close()
+	}
+}
