@@ -280,8 +280,7 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 	case viaND:
 		l := r.links[h.link]
 		n := neighbourSolicit(buf, l.MAC, dst)
-		to := &unix.SockaddrInet6{Addr: solicitedNode(dst).As16(), ZoneId: uint32(l.Index)}
-		return r.sent(unix.Sendto(r.byProto[6<<8|unix.IPPROTO_ICMPV6].fd, buf[:n], 0, to), dst, 40+n)
+		return r.sendSolicit(r.byProto[6<<8|unix.IPPROTO_ICMPV6].fd, l, dst, buf[:n])
 	}
 	f := r.cfg.Probes[pi].formFor(dst)
 	if f == nil {
@@ -308,11 +307,15 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 	if r.cfg.Trace != nil && fam == 4 {
 		r.cfg.Trace.Sent(ipv4Packet(make([]byte, 20+n), src, dst, f.proto, buf[:n]), false)
 	}
-	hdr := 20
-	if fam == 6 {
-		hdr = 40
+	if fam == 4 {
+		return r.sent(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst, 20+n)
 	}
-	return r.sent(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst, hdr+n)
+	fd := r.byProto[fam<<8|int(f.proto)].fd
+	err := unix.Sendto(fd, buf[:n], 0, to)
+	if serr := r.sent(err, dst, 40+n); serr != nil || err != nil {
+		return serr
+	}
+	return r.traceSent6(fd, f.proto, netip.Addr{}, dst, buf[:n])
 }
 
 // sent counts a probe of ipBytes that left (the kernel adds the IP header

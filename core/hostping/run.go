@@ -41,8 +41,8 @@ type Config struct {
 	// --min/max-rate, --scan-delay, parallelism), as the port scans take
 	// it; the engine that schedules the probes runs on it (loop.go).
 	Timing ultrascan.Config
-	// Trace, when set, prints ARP and IPv4 probes and the replies that
-	// match them (--packet-trace; trace.go).
+	// Trace, when set, prints ARP, ND, IPv4 and IPv6 probes and the
+	// replies that match them (--packet-trace; trace.go).
 	Trace *packettrace.Tracer
 }
 
@@ -192,12 +192,14 @@ type runner struct {
 	wg      sync.WaitGroup
 
 	engs []*engine
+	// src6 holds the source towards each IPv6 /64 traced (trace.go).
+	src6 map[[8]byte]netip.Addr
 }
 
 // sock is one raw socket and what reads from it.
 type sock struct {
 	fd    int
-	read  func(b []byte, n int, from unix.Sockaddr, hops int)
+	read  func(b []byte, n int, from unix.Sockaddr, rx rxInfo)
 	v6    bool
 	proto int
 }
@@ -242,7 +244,7 @@ func (r *runner) open() error {
 			return fmt.Errorf("raw IPv4 socket (protocol %d): %w", proto, err)
 		}
 		s := &sock{fd: fd, proto: proto}
-		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
+		s.read = func(b []byte, n int, _ unix.Sockaddr, _ rxInfo) {
 			if rep, ok := parseIPv4(b[:n], r.m, r.cfg.Probes); ok {
 				r.cfg.Trace.Received(b[:n], false, time.Time{})
 				pktcount.Received(1, n)
@@ -262,6 +264,12 @@ func (r *runner) open() error {
 		if err := unix.SetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_RECVHOPLIMIT, 1); err != nil {
 			return fmt.Errorf("IPV6_RECVHOPLIMIT: %w", err)
 		}
+		noFlowLabel(fd)
+		if r.cfg.Trace != nil {
+			if err := traceSocket6(fd); err != nil {
+				return err
+			}
+		}
 		switch proto {
 		case unix.IPPROTO_TCP, unix.IPPROTO_UDP:
 			// The kernel fills the checksum of IPv6 raw TCP and UDP at this
@@ -280,7 +288,7 @@ func (r *runner) open() error {
 			}
 		}
 		p := uint8(proto)
-		s.read = func(b []byte, n int, from unix.Sockaddr, hops int) {
+		s.read = func(b []byte, n int, from unix.Sockaddr, rx rxInfo) {
 			sa, ok := from.(*unix.SockaddrInet6)
 			if !ok {
 				return
@@ -288,11 +296,12 @@ func (r *runner) open() error {
 			src := netip.AddrFrom16(sa.Addr)
 			var rep reply
 			if p == unix.IPPROTO_ICMPV6 {
-				rep, ok = parseICMPv6(b[:n], src, hops, r.m, r.cfg.Probes)
+				rep, ok = parseICMPv6(b[:n], src, rx.hops, r.m, r.cfg.Probes)
 			} else {
-				rep, ok = parseTransport6(p, b[:n], src, hops, r.m, r.cfg.Probes)
+				rep, ok = parseTransport6(p, b[:n], src, rx.hops, r.m, r.cfg.Probes)
 			}
 			if ok {
+				r.traceReceived6(p, b[:n], src, rx, rep)
 				pktcount.Received(1, 40+n)
 				r.deliver(rep)
 			}
@@ -311,7 +320,7 @@ func (r *runner) open() error {
 			return fmt.Errorf("bind ARP socket to %s: %w", l.Name, err)
 		}
 		local := l.Local
-		s.read = func(b []byte, n int, _ unix.Sockaddr, _ int) {
+		s.read = func(b []byte, n int, _ unix.Sockaddr, _ rxInfo) {
 			if rep, ok := parseARP(b[:n], local); ok {
 				r.cfg.Trace.Received(b[:n], true, time.Time{})
 				pktcount.Received(1, arpLen)
@@ -351,7 +360,9 @@ func (r *runner) deliver(rep reply) {
 func (r *runner) receive(s *sock) {
 	defer r.wg.Done()
 	buf := make([]byte, 1600)
-	oob := make([]byte, 64)
+	// Room for the hop limit, and when tracing the packet information and
+	// flow label too.
+	oob := make([]byte, 128)
 	for !r.stop.Load() {
 		n, oobn, _, from, err := unix.Recvmsg(s.fd, buf, oob, 0)
 		if err != nil {
@@ -360,17 +371,11 @@ func (r *runner) receive(s *sock) {
 			}
 			return
 		}
-		hops := 0
+		var rx rxInfo
 		if s.v6 && oobn > 0 {
-			if msgs, err := unix.ParseSocketControlMessage(oob[:oobn]); err == nil {
-				for _, m := range msgs {
-					if m.Header.Level == unix.IPPROTO_IPV6 && m.Header.Type == unix.IPV6_HOPLIMIT && len(m.Data) >= 4 {
-						hops = int(binary.NativeEndian.Uint32(m.Data))
-					}
-				}
-			}
+			rx = parseRxInfo(oob[:oobn])
 		}
-		s.read(buf, n, from, hops)
+		s.read(buf, n, from, rx)
 	}
 }
 

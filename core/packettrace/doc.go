@@ -13,8 +13,14 @@
 // reads only the bytes it is given, so a packet cut short by the capture
 // length is described as far as it goes, never read past.
 //
+// The neighbour advertisement that answers an ND ping gets a line of its
+// own, as in Nmap (DescribeNeighbourAdvert; other ICMPv6 is summarised by
+// type and code):
+//
+//	RCVD (0.0066s) neighbor advertisement 2001:db8:1::2 > 2001:db8:1::1 2001:db8:1::2 is at d6:61:d7:b8:35:14
+//
 // A Tracer adds the direction and the time since the scan started and
 // writes whole lines under a lock; the drivers (core/rawscan,
-// core/connectscan) hold a nil *Tracer when tracing is off, so the cost
+// core/connectscan, core/hostping) hold a nil *Tracer when tracing is off, so the cost
 // then is one nil check per packet.
 package packettrace
