@@ -310,12 +310,12 @@ func (r *runner) send(i, pi, try int, buf []byte, srcs map[[3]byte]netip.Addr) e
 	if fam == 4 {
 		return r.sent(unix.Sendto(r.byProto[fam<<8|int(f.proto)].fd, buf[:n], 0, to), dst, 20+n)
 	}
+	// Traced before it leaves, as Nmap does, so its reply cannot print first.
 	fd := r.byProto[fam<<8|int(f.proto)].fd
-	err := unix.Sendto(fd, buf[:n], 0, to)
-	if serr := r.sent(err, dst, 40+n); serr != nil || err != nil {
-		return serr
+	if err := r.traceSent6(fd, f.proto, netip.Addr{}, dst, buf[:n]); err != nil {
+		return err
 	}
-	return r.traceSent6(fd, f.proto, netip.Addr{}, dst, buf[:n])
+	return r.sent(unix.Sendto(fd, buf[:n], 0, to), dst, 40+n)
 }
 
 // sent counts a probe of ipBytes that left (the kernel adds the IP header

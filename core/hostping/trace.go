@@ -197,20 +197,25 @@ func (r *runner) sendSolicit(fd int, l link, dst netip.Addr, ns []byte) error {
 	group := solicitedNode(dst)
 	to := &unix.SockaddrInet6{Addr: group.As16(), ZoneId: uint32(l.Index)}
 	pi := unix.Inet6Pktinfo{Addr: l.Local.As16(), Ifindex: uint32(l.Index)}
-	src := l.Local
+	// Traced before it leaves, as Nmap does, so its reply cannot print
+	// first; the rare fallback below is traced again with its source.
+	if err := r.traceSent6(fd, unix.IPPROTO_ICMPV6, l.Local, group, ns); err != nil {
+		return err
+	}
 	err := unix.Sendmsg(fd, ns, unix.PktInfo6(&pi), to, 0)
 	if errors.Is(err, unix.EINVAL) || errors.Is(err, unix.EADDRNOTAVAIL) {
-		src, err = netip.Addr{}, unix.Sendto(fd, ns, 0, to)
-	}
-	if serr := r.sent(err, dst, 40+len(ns)); serr != nil || err != nil || r.cfg.Trace == nil {
-		return serr
-	}
-	if !src.IsValid() {
-		if src, err = linkSource(group, l); err != nil {
-			return err
+		if r.cfg.Trace != nil {
+			src, lerr := linkSource(group, l)
+			if lerr != nil {
+				return lerr
+			}
+			if lerr := r.traceSent6(fd, unix.IPPROTO_ICMPV6, src, group, ns); lerr != nil {
+				return lerr
+			}
 		}
+		err = unix.Sendto(fd, ns, 0, to)
 	}
-	return r.traceSent6(fd, unix.IPPROTO_ICMPV6, src, group, ns)
+	return r.sent(err, dst, 40+len(ns))
 }
 
 // linkSource is the source the kernel picks for the link-local group on l.

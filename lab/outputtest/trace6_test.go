@@ -19,7 +19,7 @@ import (
 var (
 	trace6ICMP = regexp.MustCompile(`^(SENT|RCVD) \(\d+\.\d{4}s\) ICMPv6 \(58\) (\S+) > (\S+) \(type=(\d+)/code=(\d+)\) hopl=\d+ flow=[0-9a-f]+ payloadlen=(\d+)$`)
 	trace6NA   = regexp.MustCompile(`^RCVD \(\d+\.\d{4}s\) neighbor advertisement (\S+) > (\S+) (\S+) is at ([0-9a-f]{2}(?::[0-9a-f]{2}){5})$`)
-	trace6TCP  = regexp.MustCompile(`^(SENT|RCVD) \(\d+\.\d{4}s\) TCP (\S+):(\d+) > (\S+):(\d+) ([SFRPAUEC]+) hopl=\d+ flow=[0-9a-f]+ payloadlen=\d+ seq=\d+ win=\d+ ?(<.*>)?$`)
+	trace6TCP  = regexp.MustCompile(`^(SENT|RCVD) \(\d+\.\d{4}s\) TCP (\S+):(\d+) > (\S+):(\d+) ([SFRPAUEC]+) hopl=\d+ flow=[0-9a-f]+ payloadlen=(\d+) seq=\d+ win=\d+ ?(<.*>)?$`)
 )
 
 // trace6Shapes reduces an IPv6 --packet-trace to the kinds of packet it
@@ -27,8 +27,9 @@ var (
 // limits, flow labels, sequence numbers or ports of ours:
 // "SENT ICMPv6 2001:db8:1::1 > ff02::1:ff00:2 type=135/0 len=32",
 // "RCVD NA 2001:db8:1::2 > 2001:db8:1::1 2001:db8:1::2 is at ...",
-// "SENT TCP 2001:db8:1::1 > 2001:db8:1::2:443 S". TCP options are left
-// out: the probe templates (ping plugins) decide those, not the trace.
+// "SENT TCP 2001:db8:1::1 > 2001:db8:1::2:443 S len=24 <mss 1460>". A
+// probe keeps its length and TCP options (Nmap's ACK ping has none, its
+// SYN ping an MSS); a reply's are the target's business.
 func trace6Shapes(out string) []string {
 	seen := map[string]bool{}
 	for _, l := range strings.Split(out, "\n") {
@@ -39,7 +40,7 @@ func trace6Shapes(out string) []string {
 			seen[fmt.Sprintf("RCVD NA %s > %s %s is at %s", m.na[1], m.na[2], m.na[3], m.na[4])] = true
 		case m.tcp != nil:
 			if m.tcp[1] == "SENT" {
-				seen[fmt.Sprintf("SENT TCP %s > %s:%s %s", m.tcp[2], m.tcp[4], m.tcp[5], m.tcp[6])] = true
+				seen[strings.TrimSpace(fmt.Sprintf("SENT TCP %s > %s:%s %s len=%s %s", m.tcp[2], m.tcp[4], m.tcp[5], m.tcp[6], m.tcp[7], m.tcp[8]))] = true
 			} else {
 				seen[fmt.Sprintf("RCVD TCP %s:%s > %s %s", m.tcp[2], m.tcp[3], m.tcp[4], m.tcp[6])] = true
 			}

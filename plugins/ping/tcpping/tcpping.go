@@ -1,8 +1,9 @@
 // Package tcpping holds the TCP ping probe types of host discovery:
 // ping.tcp_syn (-PS) and ping.tcp_ack (-PA).
 //
-// On the wire: a 24-byte TCP header with SYN (or ACK) alone, window 1024
-// and an MSS option of 1460, as Nmap's. The core fills the ports, the
+// On the wire, as Nmap's: a SYN alone in a 24-byte TCP header with an MSS
+// option of 1460, an ACK alone in a bare 20-byte header, both with window
+// 1024. The core fills the ports, the
 // cookie (the sequence number of a SYN, the acknowledgement number of an
 // ACK) and the checksum. A SYN/ACK or a RST from the target makes the host
 // up, whatever the port's state; ICMP errors are read by
@@ -54,16 +55,18 @@ func (p plugin) Info(context.Context) (sdk.Info, error) {
 func (plugin) Configure(context.Context, sdk.Settings) ([]sdk.Diagnostic, error) { return nil, nil }
 
 func (p plugin) Describe(context.Context) (sdk.ProbeSpec, error) {
-	h := make([]byte, 24)
-	h[12] = 6 << 4
-	h[13] = flagSYN
+	var h []byte
 	cookie := 4 // the sequence number, which a SYN/ACK acknowledges
 	if p.id == ACK {
-		h[13], cookie = flagACK, 8 // the acknowledgement, which a RST echoes
+		h = make([]byte, 20)
+		h[12], h[13], cookie = 5<<4, flagACK, 8 // the acknowledgement, which a RST echoes
+	} else {
+		h = make([]byte, 24)
+		h[12], h[13] = 6<<4, flagSYN
+		h[20], h[21] = 2, 4 // MSS option
+		binary.BigEndian.PutUint16(h[22:], 1460)
 	}
 	binary.BigEndian.PutUint16(h[14:], 1024)
-	h[20], h[21] = 2, 4 // MSS option
-	binary.BigEndian.PutUint16(h[22:], 1460)
 	tcp := func(mask, flags uint8, reason string) sdk.ReplyRule {
 		m := sdk.Any(sdk.MatchTCP)
 		m.TCPFlagsMask, m.TCPFlags, m.FromTarget = mask, flags, 1
