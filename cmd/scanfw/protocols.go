@@ -1,12 +1,8 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"os"
 	"path/filepath"
-	"strconv"
-	"strings"
 
 	"github.com/scanfw/scanfw/data"
 	"github.com/scanfw/scanfw/sdk"
@@ -23,27 +19,7 @@ func protocolNames(dir string) [256]string {
 			src = b
 		}
 	}
-	return parseProtocols(src)
-}
-
-// parseProtocols reads "NAME NUMBER ..." lines; a later name for a number
-// replaces an earlier one.
-func parseProtocols(src []byte) [256]string {
-	var names [256]string
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	for sc.Scan() {
-		line, _, _ := strings.Cut(sc.Text(), "#")
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		n, err := strconv.Atoi(f[1])
-		if err != nil || n < 0 || n > 255 {
-			continue
-		}
-		names[n] = f[0]
-	}
-	return names
+	return data.ParseProtocols(src)
 }
 
 // withProtocolNames answers IP protocol numbers from names and every other

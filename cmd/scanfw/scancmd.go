@@ -22,6 +22,7 @@ import (
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 
 	"github.com/scanfw/scanfw/core/nmapargs"
+	"github.com/scanfw/scanfw/core/packettrace"
 	"github.com/scanfw/scanfw/core/pktcount"
 	"github.com/scanfw/scanfw/core/pluginhost"
 	"github.com/scanfw/scanfw/core/ports"
@@ -290,7 +291,9 @@ func prepare(ctx context.Context, inv *nmapargs.Invocation, host *pluginhost.Hos
 		},
 		Log: log,
 	}
-	s.plan.ServiceName = withProtocolNames(protocolNames(nmapDataDir(p)), s.plan.ServiceName)
+	protoNames := protocolNames(nmapDataDir(p))
+	s.plan.ServiceName = withProtocolNames(protoNames, s.plan.ServiceName)
+	packettrace.SetProtocolNames(protoNames) // --packet-trace names them as the service column does
 	s.plan.MaxUDPScanDelay = r.MaxUDPScanDelay
 	if p.Timing.MaxHostgroup != nil {
 		s.plan.MaxGroup = *p.Timing.MaxHostgroup

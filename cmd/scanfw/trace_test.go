@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -63,5 +65,39 @@ func TestPacketTraceSYN(t *testing.T) {
 		if !re.MatchString(r.stdout) {
 			t.Errorf("no line matching %s\n%s", re, r.stdout)
 		}
+	}
+}
+
+// TestPacketTraceProtocolNames: an IP protocol scan's trace names the
+// protocols it does not decode as Nmap's does ("igmp (2)", "unknown
+// (200)"), compared with Nmap's own trace of the same scan on loopback.
+func TestPacketTraceProtocolNames(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("an IP protocol scan needs root")
+	}
+	if _, err := exec.LookPath("nmap"); err != nil {
+		t.Skip("nmap is not installed")
+	}
+	args := []string{"-n", "-Pn", "-sO", "--max-retries", "0", "--packet-trace", "-p", "2,4,47,103,200,253", "127.0.0.1"}
+	sent := regexp.MustCompile(`(?m)^SENT \(\d+\.\d{4}s\) (\S+ \(\d+\)) 127\.0\.0\.1 > 127\.0\.0\.1: `)
+	names := func(out string) []string {
+		var ns []string
+		for _, m := range sent.FindAllStringSubmatch(out, -1) {
+			ns = append(ns, m[1])
+		}
+		slices.Sort(ns)
+		return slices.Compact(ns)
+	}
+	r := runScanfw(t, args...)
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	ref, err := exec.Command("nmap", args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("nmap: %v\n%s", err, ref)
+	}
+	got, want := names(r.stdout), names(string(ref))
+	if len(want) != 6 || !slices.Equal(got, want) {
+		t.Errorf("protocols in the trace:\nscanfw %q\nnmap   %q", got, want)
 	}
 }

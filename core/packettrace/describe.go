@@ -148,7 +148,7 @@ func describe(b *strings.Builder, pkt []byte) {
 			fmt.Fprintf(b, "ICMPv6 (58) %s > %s (type=?/code=?) %s", src, dst, h.info)
 		}
 	default:
-		fmt.Fprintf(b, "Unknown protocol (%d) %s > %s: %s", h.proto, src, dst, h.info)
+		fmt.Fprintf(b, "%s (%d) %s > %s: %s", protocolName(h.proto), h.proto, src, dst, h.info)
 	}
 }
 

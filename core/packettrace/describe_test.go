@@ -151,3 +151,34 @@ func TestTracerLines(t *testing.T) {
 		t.Errorf("\n got %q\nwant %q", out.String(), want)
 	}
 }
+
+// TestProtocolNames: a protocol the trace does not decode is named from
+// the table in use (the project's by default, or the one set), and a
+// number without a name is "unknown", as in Nmap's trace.
+func TestProtocolNames(t *testing.T) {
+	igmp := "4500001c00000000400200007f0000017f0000011100eeff00000000"
+	p200 := "450000140000000040c800007f0000017f000001"
+	for _, c := range []struct {
+		name, hex, want string
+		names           *[256]string
+	}{
+		{"the built-in table", igmp, "igmp (2) 127.0.0.1 > 127.0.0.1: ttl=64 id=0 iplen=28 ", nil},
+		{"no name", p200, "unknown (200) 127.0.0.1 > 127.0.0.1: ttl=64 id=0 iplen=20 ", nil},
+		{"a table set", p200, "example (200) 127.0.0.1 > 127.0.0.1: ttl=64 id=0 iplen=20 ", &[256]string{200: "example"}},
+		{"a table set without the name", igmp, "unknown (2) 127.0.0.1 > 127.0.0.1: ttl=64 id=0 iplen=28 ", &[256]string{200: "example"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if c.names != nil {
+				SetProtocolNames(*c.names)
+				defer protocolNames.Store(nil)
+			}
+			b, err := hex.DecodeString(c.hex)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := Describe(b); got != c.want {
+				t.Errorf("\n got %q\nwant %q", got, c.want)
+			}
+		})
+	}
+}
