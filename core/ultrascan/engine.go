@@ -21,8 +21,8 @@ type Probe struct {
 
 // probe is a probe the engine still knows. It stays matchable (in
 // Engine.out, or a ping scan's slabs: lookup) after it timed out, until
-// its expiry, so a late reply still
-// decides its port and counts for timing.
+// its expiry, so a late reply still decides its port and counts for
+// timing.
 type probe struct {
 	Probe
 	sent, prevSent time.Time // prevSent: when the previous try of the port went out
