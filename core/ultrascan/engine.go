@@ -48,7 +48,10 @@ type host struct {
 	lastSend, lastRecv time.Time
 	win                window
 	rtt                rtt
-	path               path
+	// path and lim (the host's path and its pacing) are behind a pointer:
+	// a ping scan's silent hosts share one zero record that nothing
+	// writes (hostMore).
+	*hostMore
 
 	// Scan-delay boosting (§2.5).
 	delay         time.Duration
@@ -62,8 +65,6 @@ type host struct {
 	// (or paused for), and the pause.
 	rldTry   int
 	rldUntil time.Time
-	// lim paces a responder that answers at a limited rate (limiter.go).
-	lim limiter
 
 	// Timing pings (§2.7): the best positive-response port seen so far.
 	pingScore    int
@@ -87,6 +88,18 @@ type host struct {
 	mayGrow, randomLoss, rldWaiting, pingArmed bool
 	toOwn, inRing                              bool
 	done, timedOut                             bool
+}
+
+// hostMore is the part of a host's record that a ping scan's silent hosts
+// never write: what the replies taught about the path to the host, and
+// the pacing of a rate-limited responder (which only replies start).
+// Those hosts, thousands per discovery batch, share the engine's zero
+// record (Engine.quiet); a host gets its own before its first write
+// (Engine.own). A port scan gives every host its own from the start.
+type hostMore struct {
+	path path
+	// lim paces a responder that answers at a limited rate (limiter.go).
+	lim limiter
 }
 
 // Engine is the adaptive probe scheduler of one host group. It does no I/O
@@ -140,6 +153,9 @@ type Engine struct {
 	slab      []probe
 	slabAt    int
 	queueSlab []*probe
+	// quiet is the hostMore a ping scan's hosts share until they need
+	// their own (own); it stays zero.
+	quiet hostMore
 }
 
 // Stats counts what the engine did, for tests and reports.
@@ -187,8 +203,16 @@ func (e *Engine) init(cfg Config, hosts int, ports []uint16, now time.Time) {
 	if cap(e.ring) < hosts {
 		e.ring = make([]int32, 0, hosts)
 	}
+	var more []hostMore
+	if !e.pingScan {
+		more = make([]hostMore, hosts)
+	}
 	for i := range e.hosts {
 		h := &e.hosts[i]
+		h.hostMore = &e.quiet
+		if more != nil {
+			h.hostMore = &more[i]
+		}
 		h.mayGrow = true
 		h.delay = cfg.ScanDelay
 		h.win = e.perf.initialWindow(now)
@@ -443,6 +467,7 @@ func (e *Engine) adjustTiming(h *host, p *probe, now time.Time, received bool, v
 		drop = (p.Try > 0 && received) || (p.Ping && !received)
 	}
 	if received || drop {
+		e.own(h)
 		h.path.lost(drop)
 		e.gpath.lost(drop)
 	}
@@ -1117,6 +1142,7 @@ func (e *Engine) Receive(now time.Time, id uint64, r Response) Verdict {
 	before := h.rtt.timeout
 	h.rtt.update(delta, e.cfg.MinRTT, e.cfg.MaxRTT, e.cfg.ScanDelay)
 	e.groupRTT.update(delta, e.cfg.MinRTT, e.cfg.MaxRTT, e.cfg.ScanDelay)
+	e.own(h) // before the path, and the pacing (limReply), learn from it
 	h.path.sample(delta)
 	e.gpath.sample(delta)
 	h.lastRecv, e.lastRecv = now, now

@@ -96,6 +96,16 @@ func (e *Engine) carveQueues() {
 	}
 }
 
+// own gives h a hostMore of its own, if it shares the engine's quiet one,
+// before anything is written to it. Only a reply (or a lost timing ping)
+// writes to a host's path, and only a reply starts its pacing: until
+// then the shared zero record reads as a host's own would.
+func (e *Engine) own(h *host) {
+	if h.hostMore == &e.quiet {
+		h.hostMore = new(hostMore)
+	}
+}
+
 // lookup returns the probe id names while the engine still tracks it (in
 // flight, or lingering for a late reply). A port scan keeps them in a map;
 // a ping scan's IDs number its slab records in order (newProbe), which
