@@ -63,7 +63,7 @@ func rawPing(ctx context.Context, p *profile.Profile, db *services.DB, t ultrasc
 	}
 	return &hostping.Config{
 		LoadProbes: load, NoARP: p.Discovery.DisableARP, Iface: p.Interface,
-		Timing: t,
+		Timing: t, Spare: new(hostping.Spare),
 	}, nil
 }
 

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/scanfw/scanfw/core/pktcount"
@@ -27,6 +29,60 @@ type engine struct {
 	last   []uint64
 	stride int
 	sent   []sentProbe
+	kind   int // index into Spare.engs
+}
+
+// Spare carries the engines of one Run to the next Run of the same
+// Config (Config.Spare): a scan's discovery batches run one after another,
+// and an engine of a 4096-host batch holds ~10 MB of host and probe
+// records. Allocated afresh per batch, the last batch's were garbage beside
+// the new ones, so a /16 of batches peaked far above one batch (a
+// sync.Pool lost them to the collections between batches about every
+// third batch). The zero Spare is empty. Runs may share one: a Run takes
+// what it finds and puts its own back at its end.
+type Spare struct {
+	mu   sync.Mutex
+	engs [3]*engine // by kind: link, IPv4, IPv6, so a batch gets storage of its size
+}
+
+// take returns the spare engine of kind, or a new one.
+func (s *Spare) take(kind int) *engine {
+	if s != nil {
+		s.mu.Lock()
+		en := s.engs[kind]
+		s.engs[kind] = nil
+		s.mu.Unlock()
+		if en != nil {
+			return en
+		}
+	}
+	return &engine{}
+}
+
+// release hands the run's engines, done with, to the next run.
+func (r *runner) release() {
+	s := r.cfg.Spare
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, en := range r.engs {
+		en.hosts, en.probes = nil, nil
+		s.engs[en.kind] = en
+	}
+	r.engs = nil
+}
+
+// resize returns s with length n and every element zero, reusing its
+// storage when it is large enough.
+func resize(s []uint64, n int) []uint64 {
+	if cap(s) < n {
+		return make([]uint64, n)
+	}
+	s = s[:n]
+	clear(s)
+	return s
 }
 
 type sentProbe struct {
@@ -107,7 +163,7 @@ func (r *runner) engines(now time.Time) {
 	for _, p := range parts {
 		total += len(p.hosts) * len(p.probes)
 	}
-	for _, p := range parts {
+	for kind, p := range parts {
 		if len(p.hosts) == 0 {
 			continue
 		}
@@ -120,8 +176,12 @@ func (r *runner) engines(now time.Time) {
 			cfg.InitialRTT = min(max(arpInitialRTT, cfg.MinRTT), cfg.InitialRTT)
 			stride = 1
 		}
-		en := &engine{e: ultrascan.NewPingScan(cfg, len(p.hosts), p.probes, now), hosts: p.hosts,
-			probes: p.probes, stride: stride, last: make([]uint64, len(p.hosts)*stride)}
+		en := r.cfg.Spare.take(kind)
+		en.e = ultrascan.NewPingScanFrom(en.e, cfg, len(p.hosts), p.probes, now)
+		en.kind, en.hosts, en.probes, en.stride = kind, p.hosts, p.probes, stride
+		en.last = resize(en.last, len(p.hosts)*stride)
+		// Each probe goes out once and, to a silent host, once more.
+		en.sent = slices.Grow(en.sent[:0], 2*len(p.hosts)*len(p.probes))
 		for j, i := range p.hosts {
 			r.hosts[i].eng, r.hosts[i].at = int32(len(r.engs)), int32(j)
 		}

@@ -207,3 +207,48 @@ func TestNeedsIP(t *testing.T) {
 		})
 	}
 }
+
+// TestSpareCarriesEnginesToTheNextRun: with Config.Spare the next run (a
+// scan's next discovery batch) schedules on the last run's engines, each
+// kind on its own, and reads its replies as a fresh run does.
+func TestSpareCarriesEnginesToTheNextRun(t *testing.T) {
+	t.Parallel()
+	ms := time.Millisecond
+	cfg := Config{Probes: list[:3], Timing: ultrascan.DefaultConfig(), Spare: new(Spare)}
+	cfg.Timing.InitialRTT = 100 * ms
+	addrs := []netip.Addr{netip.MustParseAddr("198.18.3.10"), target, netip.MustParseAddr("2001:db8::10")}
+	vias := []method{viaARP, viaIP, viaIP}
+	var last []*engine
+	for run := range 3 {
+		r := testRunner(cfg, addrs, vias)
+		base := time.Now().Add(-time.Second)
+		r.engines(base)
+		if run > 0 && !slices.Equal(r.engs, last) {
+			t.Fatalf("run %d: engines %p, want the last run's %p", run, r.engs, last)
+		}
+		en := r.engs[r.hosts[1].eng]
+		ps, _ := en.e.Next(base, nil)
+		for _, p := range ps {
+			en.record(p)
+		}
+		r.handle(reply{Addr: target, Up: true, Reason: "echo-reply", TTL: 64, Probe: 0, Try: 0})
+		if res := r.res[1]; !res.Up || res.Reason != "echo-reply" || res.SRTT < time.Second {
+			t.Errorf("run %d: %+v, want up by echo-reply timed from its probe", run, res)
+		}
+		if fin := en.e.Finished(nil); !slices.Equal(fin, []int{int(r.hosts[1].at)}) {
+			t.Errorf("run %d: finished %v, want the answering host", run, fin)
+		}
+		last = slices.Clone(r.engs)
+		r.release()
+	}
+	// Without a Spare every run starts afresh.
+	cfg.Spare = nil
+	r := testRunner(cfg, addrs, vias)
+	r.engines(time.Now())
+	r.release()
+	r2 := testRunner(cfg, addrs, vias)
+	r2.engines(time.Now())
+	if r2.engs[0] == r.engs[0] {
+		t.Error("engines reused without a Spare")
+	}
+}

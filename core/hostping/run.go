@@ -44,6 +44,10 @@ type Config struct {
 	// Trace, when set, prints ARP, ND, IPv4 and IPv6 probes and the
 	// replies that match them (--packet-trace; trace.go).
 	Trace *packettrace.Tracer
+	// Spare, when set, keeps the storage of a Run's engines for the next
+	// Run with this Config (a scan's discovery batches), so memory stays
+	// that of one batch (loop.go). Copies of the Config share it.
+	Spare *Spare
 }
 
 // Result is one host's discovery.
@@ -124,6 +128,7 @@ func Run(ctx context.Context, cfg Config, addrs []netip.Addr) ([]Result, error) 
 	}
 	err = r.loop(ctx)
 	r.close()
+	r.release()
 	r.neighbourMACs()
 	return r.res, err
 }

@@ -111,7 +111,13 @@
 //
 // Memory: a host's fresh ports are a cursor into the shared port list and
 // only probes in flight, awaiting retransmission or lingering for late
-// replies are stored.
+// replies are stored. A ping scan (ping.go) takes its probe records and
+// its hosts' queues from slabs, finds a probe by its ID there instead of in
+// a map, lets its silent hosts share one zero path-and-pacing record
+// (hostMore), and can run on the storage of the last batch's engine
+// (NewPingScanFrom), so a sweep of many discovery batches holds one
+// batch's records (TestPingScanMemoryPerHost: ~1.8 KB per silent host
+// with four probes, ~60 bytes per host allocated by a recycled batch).
 //
 // Known differences from Nmap: retransmissions go oldest first (Nmap walks
 // newest first); a completed host's probes stay matchable for their own

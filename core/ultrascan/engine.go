@@ -20,14 +20,16 @@ type Probe struct {
 }
 
 // probe is a probe the engine still knows. It stays matchable (in
-// Engine.out) after it timed out, until its expiry, so a late reply still
-// decides its port and counts for timing.
+// Engine.out, or a ping scan's slabs: lookup) after it timed out, until
+// its expiry, so a late reply still decides its port and counts for
+// timing.
 type probe struct {
 	Probe
 	sent, prevSent time.Time // prevSent: when the previous try of the port went out
 	timedOut       bool      // no longer in flight
 	dead           bool      // no longer scheduled: answered, retransmitted, decided or given up
 	decided        bool      // another try of the port was answered
+	gone           bool      // a ping scan's record no longer matchable (lookup)
 	paced          uint8     // tries of the port sent while its host was paced (limiter.go)
 	next           *probe    // the retransmission of this try
 }
@@ -40,50 +42,64 @@ type host struct {
 	stack  []*probe // revived from the bench, retransmitted after retry
 	bench  []*probe // timed out at the allowed try; revived if the allowance grows
 	maxTry int      // highest try that got a timing reply (max_successful_tryno)
-	// mayGrow: the try allowance may still grow.
-	mayGrow bool
-	sent    int // scan probes sent, pings excluded (numprobes_sent)
-	start   time.Time
+	sent   int      // scan probes sent, pings excluded (numprobes_sent)
+	start  time.Time
 	// lastSend, lastRecv: the last probe sent and reply received.
 	lastSend, lastRecv time.Time
 	win                window
 	rtt                rtt
-	path               path
+	// path and lim (the host's path and its pacing) are behind a pointer:
+	// a ping scan's silent hosts share one zero record that nothing
+	// writes (hostMore).
+	*hostMore
 
 	// Scan-delay boosting (§2.5).
 	delay         time.Duration
 	lastBoost     time.Time
 	good, dropped int
-	// By default: the delay before the last boost, the rate of answers
-	// before it, and whether a boost proved the loss random.
+	// By default: the delay before the last boost and the rate of answers
+	// before it.
 	delayBefore   time.Duration
 	boostGoodRate float64
-	randomLoss    bool
 	// Rate-limit detection: the highest try a retransmission was sent at
 	// (or paused for), and the pause.
-	rldTry     int
-	rldWaiting bool
-	rldUntil   time.Time
-	// lim paces a responder that answers at a limited rate (limiter.go).
-	lim limiter
+	rldTry   int
+	rldUntil time.Time
 
 	// Timing pings (§2.7): the best positive-response port seen so far.
-	pingPort     uint16
 	pingScore    int
-	pingArmed    bool // silent long enough; the ping goes with the next send
 	lastPing     time.Time
 	lastPingSent int // h.sent at the last ping
 	pingAt       time.Time
+	pingPort     uint16
 
 	// Scheduler bookkeeping: the valid timer of each heap (see timer) and
 	// whether the host is in the send ring.
 	toAt    time.Time
-	toOwn   bool      // in the own-timeout heap rather than the common one
 	readyAt time.Time // when a waiting host may send
 	readyQ  time.Time // the time of its valid ready timer
-	inRing  bool
 
-	done, timedOut bool
+	// The flags, together so that they share one word (the record is
+	// held for every host of a group, thousands in a discovery batch).
+	// mayGrow: the try allowance may still grow. randomLoss: by default,
+	// a boost proved the loss random. rldWaiting: in the RLD pause.
+	// pingArmed: silent long enough; the ping goes with the next send.
+	// toOwn: in the own-timeout heap rather than the common one.
+	mayGrow, randomLoss, rldWaiting, pingArmed bool
+	toOwn, inRing                              bool
+	done, timedOut                             bool
+}
+
+// hostMore is the part of a host's record that a ping scan's silent hosts
+// never write: what the replies taught about the path to the host, and
+// the pacing of a rate-limited responder (which only replies start).
+// Those hosts, thousands per discovery batch, share the engine's zero
+// record (Engine.quiet); a host gets its own before its first write
+// (Engine.own). A port scan gives every host its own from the start.
+type hostMore struct {
+	path path
+	// lim paces a responder that answers at a limited rate (limiter.go).
+	lim limiter
 }
 
 // Engine is the adaptive probe scheduler of one host group. It does no I/O
@@ -131,6 +147,15 @@ type Engine struct {
 	stats    Stats
 
 	pingScan bool // host discovery (ping.go)
+	// A ping scan's probe records and its hosts' queues come from slabs
+	// that a recycled engine reuses (ping.go).
+	slabs     [][]probe
+	slab      []probe
+	slabAt    int
+	queueSlab []*probe
+	// quiet is the hostMore a ping scan's hosts share until they need
+	// their own (own); it stays zero.
+	quiet hostMore
 }
 
 // Stats counts what the engine did, for tests and reports.
@@ -153,17 +178,41 @@ type Stats struct {
 // New returns an engine that will probe every port of ports on hosts
 // hosts, numbered 0..hosts-1. ports is shared by all hosts and not copied.
 func New(cfg Config, hosts int, ports []uint16, now time.Time) *Engine {
-	e := &Engine{
-		cfg: cfg, perf: newPerf(cfg), ports: ports,
-		hosts: make([]host, hosts),
-		out:   make(map[uint64]*probe), groupRTT: newRTT(cfg.InitialRTT),
-		noEarlier: now, noLater: now, lastRecv: now, lastGPing: now,
-		pingHost: -1,
+	e := &Engine{}
+	e.init(cfg, hosts, ports, now)
+	return e
+}
+
+// init starts e as New describes. Storage e already holds (a ping scan's
+// recycled engine, ping.go) is emptied and reused rather than allocated.
+func (e *Engine) init(cfg Config, hosts int, ports []uint16, now time.Time) {
+	e.cfg, e.perf, e.ports = cfg, newPerf(cfg), ports
+	if cap(e.hosts) >= hosts {
+		e.hosts = e.hosts[:hosts]
+		clear(e.hosts)
+	} else {
+		e.hosts = make([]host, hosts)
 	}
+	if e.out == nil && !e.pingScan {
+		e.out = make(map[uint64]*probe)
+	}
+	e.groupRTT = newRTT(cfg.InitialRTT)
+	e.noEarlier, e.noLater, e.lastRecv, e.lastGPing = now, now, now, now
+	e.pingHost = -1
 	e.group = e.perf.initialWindow(now)
-	e.ring = make([]int32, 0, hosts)
+	if cap(e.ring) < hosts {
+		e.ring = make([]int32, 0, hosts)
+	}
+	var more []hostMore
+	if !e.pingScan {
+		more = make([]hostMore, hosts)
+	}
 	for i := range e.hosts {
 		h := &e.hosts[i]
+		h.hostMore = &e.quiet
+		if more != nil {
+			h.hostMore = &more[i]
+		}
 		h.mayGrow = true
 		h.delay = cfg.ScanDelay
 		h.win = e.perf.initialWindow(now)
@@ -178,7 +227,6 @@ func New(cfg Config, hosts int, ports []uint16, now time.Time) *Engine {
 		h.inRing = true
 		e.ring = append(e.ring, int32(i))
 	}
-	return e
 }
 
 // allowedTry is the highest try a port of h may be sent at now: one
@@ -323,7 +371,7 @@ func (e *Engine) advance(now time.Time) {
 		if !ok {
 			break
 		}
-		delete(e.out, t.p.ID)
+		e.forget(t.p)
 	}
 	for {
 		t, ok := e.ready.popDue(now)
@@ -419,6 +467,7 @@ func (e *Engine) adjustTiming(h *host, p *probe, now time.Time, received bool, v
 		drop = (p.Try > 0 && received) || (p.Ping && !received)
 	}
 	if received || drop {
+		e.own(h)
 		h.path.lost(drop)
 		e.gpath.lost(drop)
 	}
@@ -565,12 +614,12 @@ func (e *Engine) giveUp(hi int) {
 		p.timedOut = true
 		e.active--
 		e.expired = append(e.expired, p.ID)
-		delete(e.out, p.ID)
+		e.forget(p)
 	}
 	for _, list := range [][]*probe{h.retry, h.stack, h.bench} {
 		for _, p := range list {
 			p.dead = true
-			delete(e.out, p.ID)
+			e.forget(p)
 		}
 	}
 	h.fly, h.retry, h.stack, h.bench = nil, nil, nil, nil
@@ -830,7 +879,8 @@ func (e *Engine) take(hi int, now time.Time, ping bool) (Probe, bool) {
 	}
 	e.nextID++
 	pr.ID = e.nextID
-	p := &probe{Probe: pr, sent: now}
+	p := e.newProbe()
+	*p = probe{Probe: pr, sent: now}
 	if prev != nil {
 		p.prevSent = prev.sent
 		p.paced = prev.paced
@@ -841,7 +891,9 @@ func (e *Engine) take(hi int, now time.Time, ping bool) (Probe, bool) {
 		h.lim.tokens--
 		p.paced++
 	}
-	e.out[pr.ID] = p
+	if !e.pingScan {
+		e.out[pr.ID] = p // a ping scan's slabs hold it by ID (lookup)
+	}
 	h.fly = append(h.fly, p)
 	h.active++
 	e.active++
@@ -1013,7 +1065,7 @@ func (e *Engine) wake(now time.Time, sentNow int, stopped bool) time.Time {
 // Sent moves probe id's send time to now, for drivers that choose probes
 // with Next and put them on the wire later.
 func (e *Engine) Sent(now time.Time, id uint64) {
-	if p, ok := e.out[id]; ok && !p.timedOut {
+	if p, ok := e.lookup(id); ok && !p.timedOut {
 		p.sent = now
 		e.hosts[p.Host].lastSend = now
 	}
@@ -1074,11 +1126,11 @@ func (e *Engine) Reply(now time.Time, id uint64) bool {
 // the engine no longer tracks the verdict is zero and the driver still
 // records what the reply says about the port.
 func (e *Engine) Receive(now time.Time, id uint64, r Response) Verdict {
-	p, ok := e.out[id]
+	p, ok := e.lookup(id)
 	if !ok {
 		return Verdict{}
 	}
-	delete(e.out, id)
+	e.forget(p)
 	hi := p.Host
 	h := &e.hosts[hi]
 	v := Verdict{Tracked: true, Late: p.timedOut, Ping: p.Ping, HostFinished: h.done}
@@ -1090,6 +1142,7 @@ func (e *Engine) Receive(now time.Time, id uint64, r Response) Verdict {
 	before := h.rtt.timeout
 	h.rtt.update(delta, e.cfg.MinRTT, e.cfg.MaxRTT, e.cfg.ScanDelay)
 	e.groupRTT.update(delta, e.cfg.MinRTT, e.cfg.MaxRTT, e.cfg.ScanDelay)
+	e.own(h) // before the path, and the pacing (limReply), learn from it
 	h.path.sample(delta)
 	e.gpath.sample(delta)
 	h.lastRecv, e.lastRecv = now, now

@@ -30,9 +30,125 @@ import "time"
 // names the ping probes each host gets, in order (the driver's indices,
 // returned as Probe.Port; shared, not copied).
 func NewPingScan(cfg Config, hosts int, probes []uint16, now time.Time) *Engine {
-	e := New(cfg, hosts, probes, now)
-	e.pingScan = true
+	return NewPingScanFrom(nil, cfg, hosts, probes, now)
+}
+
+// NewPingScanFrom is NewPingScan on the storage of spare, a ping-scan
+// engine the driver is done with (nil: none), which must not be used
+// again. A discovery batch is thousands of hosts, each with a record and
+// a probe record per try; allocating them afresh per batch left the last
+// batch's engine as garbage beside the new one, so a /16 of batches
+// peaked far above one batch. The new engine behaves exactly as a fresh
+// one.
+func NewPingScanFrom(spare *Engine, cfg Config, hosts int, probes []uint16, now time.Time) *Engine {
+	e := &Engine{pingScan: true}
+	if spare != nil {
+		e.recycle(spare)
+	}
+	e.init(cfg, hosts, probes, now)
+	e.carveQueues()
 	return e
+}
+
+// recycle takes old's storage, emptied, into e (a zero Engine).
+func (e *Engine) recycle(old *Engine) {
+	e.hosts = old.hosts[:0]
+	e.ring, e.spare = old.ring[:0], old.spare[:0]
+	for _, q := range []*timerHeap{&old.toCommon, &old.toOwn, &old.ready, &old.pings, &old.linger} {
+		clear(*q)
+	}
+	e.toCommon, e.toOwn, e.ready, e.pings, e.linger = old.toCommon[:0], old.toOwn[:0], old.ready[:0], old.pings[:0], old.linger[:0]
+	e.hostTO, e.expired, e.finished = old.hostTO[:0], old.expired[:0], old.finished[:0]
+	// The records in the slabs are overwritten as they are handed out
+	// again; nothing outside the old engine points at them.
+	e.slabs, e.queueSlab = old.slabs, old.queueSlab
+	*old = Engine{}
+}
+
+// Slab sizes: a ping-scan host sends each probe once and, silent, once
+// more (the try allowance grows only with replies to retransmissions, and
+// a reply finishes the host), so its queues hold at most twice its probes
+// in flight and its probes once waiting for a retransmission. A host that
+// needs more falls back to ordinary appends.
+const (
+	probeSlab   = 1024
+	pingFlyCap  = 2 // times the probes per host
+	pingWaitCap = 1
+)
+
+// carveQueues gives every host of a ping scan its in-flight and
+// retransmission queues from one slab, instead of two small slices each
+// that grow by doubling.
+func (e *Engine) carveQueues() {
+	per := (pingFlyCap + pingWaitCap) * len(e.ports)
+	need := per * len(e.hosts)
+	if cap(e.queueSlab) < need {
+		e.queueSlab = make([]*probe, need)
+	} else {
+		e.queueSlab = e.queueSlab[:need]
+		clear(e.queueSlab)
+	}
+	fly := pingFlyCap * len(e.ports)
+	for i := range e.hosts {
+		q := e.queueSlab[i*per : (i+1)*per]
+		e.hosts[i].fly = q[:0:fly]
+		e.hosts[i].retry = q[fly:fly:per]
+	}
+}
+
+// own gives h a hostMore of its own, if it shares the engine's quiet one,
+// before anything is written to it. Only a reply (or a lost timing ping)
+// writes to a host's path, and only a reply starts its pacing: until
+// then the shared zero record reads as a host's own would.
+func (e *Engine) own(h *host) {
+	if h.hostMore == &e.quiet {
+		h.hostMore = new(hostMore)
+	}
+}
+
+// lookup returns the probe id names while the engine still tracks it (in
+// flight, or lingering for a late reply). A port scan keeps them in a map;
+// a ping scan's IDs number its slab records in order (newProbe), which
+// saves the map's ~30 bytes per probe, eight probes per silent host.
+func (e *Engine) lookup(id uint64) (*probe, bool) {
+	if !e.pingScan {
+		p, ok := e.out[id]
+		return p, ok
+	}
+	if id == 0 || id > e.nextID {
+		return nil, false
+	}
+	i := id - 1
+	p := &e.slabs[i/probeSlab][i%probeSlab]
+	return p, !p.gone
+}
+
+// forget stops tracking p: a reply to it is no longer matched.
+func (e *Engine) forget(p *probe) {
+	if e.pingScan {
+		p.gone = true
+		return
+	}
+	delete(e.out, p.ID)
+}
+
+// newProbe returns a record for a probe about to be sent: a ping scan's
+// from its slabs (its records all stay until the engine is done: they
+// linger for late replies longer than a batch takes), a port scan's
+// allocated alone.
+func (e *Engine) newProbe() *probe {
+	if !e.pingScan {
+		return new(probe)
+	}
+	if len(e.slab) == cap(e.slab) {
+		if e.slabAt == len(e.slabs) {
+			e.slabs = append(e.slabs, make([]probe, probeSlab))
+		}
+		e.slab = e.slabs[e.slabAt][:0]
+		e.slabAt++
+	}
+	e.slab = e.slab[:len(e.slab)+1]
+	return &e.slab[len(e.slab)-1]
 }
 
 // FinishHost completes host h at a reply that decides it (a ping scan's
@@ -52,12 +168,12 @@ func (e *Engine) FinishHost(h int) bool {
 		}
 		p.timedOut = true
 		e.active--
-		delete(e.out, p.ID)
+		e.forget(p)
 	}
 	for _, list := range [][]*probe{hs.fly, hs.retry, hs.stack, hs.bench} {
 		for _, p := range list {
 			p.dead = true
-			delete(e.out, p.ID)
+			e.forget(p)
 		}
 	}
 	hs.fly, hs.retry, hs.stack, hs.bench = nil, nil, nil, nil

@@ -23,6 +23,7 @@ func (e *Engine) AddHost(now time.Time, seed Seed) int {
 	e.hosts = append(e.hosts, host{})
 	h := &e.hosts[hi]
 	// The same start as New gives every host.
+	h.hostMore = new(hostMore)
 	h.mayGrow = true
 	h.delay = e.cfg.ScanDelay
 	h.win = e.perf.initialWindow(now)
