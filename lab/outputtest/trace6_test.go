@@ -1,13 +1,10 @@
 package outputtest
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -48,12 +45,7 @@ func trace6Shapes(out string) []string {
 			seen["unparsed: "+l] = true
 		}
 	}
-	var shapes []string
-	for s := range seen {
-		shapes = append(shapes, s)
-	}
-	sort.Strings(shapes)
-	return shapes
+	return sortedShapes(seen)
 }
 
 // TestPacketTraceIPv6DiscoveryMatchesNmap runs -6 -sn --packet-trace on
@@ -89,16 +81,7 @@ func TestPacketTraceIPv6DiscoveryMatchesNmap(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			args := append(append([]string{"-6", "-n", "--packet-trace"}, tc.args...), addr)
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-			defer cancel()
-			var outs [2]string
-			for i, b := range []string{bin, "nmap"} {
-				out, err := exec.CommandContext(ctx, b, args...).Output()
-				if err != nil {
-					t.Fatalf("%s: %v\n%s", b, err, out)
-				}
-				outs[i] = string(out)
-			}
+			outs := traceBoth(t, bin, args, time.Minute)
 			got, want := trace6Shapes(outs[0]), trace6Shapes(outs[1])
 			if tc.exact {
 				if !slices.Equal(got, want) {

@@ -45,7 +45,29 @@ func traceShapes(out string) []string {
 			seen["unparsed: "+l] = true
 		}
 	}
-	var shapes []string
+	return sortedShapes(seen)
+}
+
+// traceBoth runs scanfw (bin) and then Nmap with args and returns what
+// each printed on stdout.
+func traceBoth(t *testing.T, bin string, args []string, limit time.Duration) [2]string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	var outs [2]string
+	for i, b := range []string{bin, "nmap"} {
+		out, err := exec.CommandContext(ctx, b, args...).Output()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", b, err, out)
+		}
+		outs[i] = string(out)
+	}
+	return outs
+}
+
+// sortedShapes lists the shapes a trace showed, in order.
+func sortedShapes(seen map[string]bool) []string {
+	shapes := make([]string, 0, len(seen))
 	for s := range seen {
 		shapes = append(shapes, s)
 	}
@@ -68,16 +90,7 @@ func TestPacketTraceSYNMatchesNmap(t *testing.T) {
 	}
 	ports := fmt.Sprint(lab.FWTCPOpen, ",", lab.FWTCPHold, ",", lab.FWTCPClosed, ",", lab.FWTCPReset, ",", lab.FWTCPDrop, ",", lab.FWTCPProhibited)
 	args := []string{"-n", "-Pn", "-sS", "--packet-trace", "-p", ports, addr}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	var outs [2]string
-	for i, b := range []string{bin, "nmap"} {
-		out, err := exec.CommandContext(ctx, b, args...).Output()
-		if err != nil {
-			t.Fatalf("%s: %v\n%s", b, err, out)
-		}
-		outs[i] = string(out)
-	}
+	outs := traceBoth(t, bin, args, 2*time.Minute)
 	got, want := traceShapes(outs[0]), traceShapes(outs[1])
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("trace shapes differ\nscanfw:\n%s\nnmap:\n%s\n\nscanfw's trace:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), outs[0])
