@@ -14,8 +14,10 @@ import (
 // file when installed, else the project's own IANA table).
 var (
 	protocolNames atomic.Pointer[[256]string]
-	builtinNames  = sync.OnceValue(func() [256]string { return data.ParseProtocols(data.Protocols) })
-	unknownName   = "unknown"
+	builtinNames  = sync.OnceValue(func() *[256]string {
+		names := data.ParseProtocols(data.Protocols)
+		return &names
+	})
 )
 
 // SetProtocolNames sets the names of IP protocol numbers for the trace;
@@ -25,11 +27,10 @@ func SetProtocolNames(names [256]string) { protocolNames.Store(&names) }
 func protocolName(p uint8) string {
 	names := protocolNames.Load()
 	if names == nil {
-		b := builtinNames()
-		names = &b
+		names = builtinNames()
 	}
 	if n := names[p]; n != "" {
 		return n
 	}
-	return unknownName
+	return "unknown"
 }
